@@ -1,0 +1,66 @@
+"""Event consumers: which context reacts to which event, run exactly once each.
+
+A consumer is a plain function ``fn(payload, event_id)`` in ``jobs/<context>.py``
+that calls ``portal.<context>``. It runs inside one transaction together with the
+unique (event, consumer) record, so a second delivery does nothing and a failure
+rolls everything back and is retried with backoff by Dramatiq.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Callable
+
+import dramatiq
+
+from portal import events
+from portal.db import transaction
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Consumer:
+    name: str
+    event: str
+    fn: Callable[..., None]
+
+
+_consumers: dict[str, Consumer] = {}
+
+
+def consumer(event_name: str):
+    """Declare ``fn`` a consumer of ``event_name``."""
+
+    def register(fn):
+        name = f"{fn.__module__.removeprefix('jobs.')}.{fn.__name__}"
+        _consumers[name] = Consumer(name, event_name, fn)
+        return fn
+
+    return register
+
+
+def consumers_of(event_name: str) -> list[str]:
+    return sorted(c.name for c in _consumers.values() if c.event == event_name)
+
+
+@dramatiq.actor(queue_name="events", max_retries=20)
+def handle_event(event_id: str, consumer_name: str) -> None:
+    """Run one consumer for one event, once."""
+    c = _consumers.get(consumer_name)
+    if c is None:
+        log.error("no consumer %s (event %s)", consumer_name, event_id)
+        return
+    with transaction():
+        ev = events.claim(event_id, c.name)
+        if ev is not None:
+            c.fn(ev.payload, event_id=ev.id)
+        events.mark_done_if_complete(event_id, consumers_of(c.event))
+
+
+@dramatiq.actor(queue_name="events", max_retries=20)
+def close_event(event_id: str, event_name: str) -> None:
+    """An event nobody consumes is done as soon as it is relayed."""
+    with transaction():
+        events.mark_done_if_complete(event_id, consumers_of(event_name))

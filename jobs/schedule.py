@@ -1,0 +1,180 @@
+"""What runs when — declared once. Runs in-process (embedded) or as one scheduler process.
+
+A small loop of our own rather than periodiq or APScheduler: the work that matters is
+keyed by its period in the database (``job_runs``), so the loop only has to notice which
+periods are due and claim them; a unique key makes a repeated or late run harmless, and
+after downtime every missed period is claimed in order. Neither library gives that.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Callable
+
+from portal import clock, runs
+
+log = logging.getLogger(__name__)
+
+# The oldest periods the scheduler will still catch up after downtime.
+MAX_CATCH_UP = 400
+
+
+class Cadence:
+    """Periods with string keys; ``due_at(key)`` is when that period's run may start."""
+
+    def key_at(self, moment: datetime) -> str: ...
+    def next_key(self, key: str) -> str: ...
+    def due_at(self, key: str) -> datetime: ...
+
+    def latest_due(self, now: datetime) -> str:
+        key = self.key_at(now)
+        while self.due_at(key) > now:
+            key = self.previous_key(key)
+        return key
+
+    def previous_key(self, key: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class Daily(Cadence):
+    hour: int = 0
+
+    def key_at(self, moment):
+        return moment.date().isoformat()
+
+    def next_key(self, key):
+        return (date.fromisoformat(key) + timedelta(days=1)).isoformat()
+
+    def previous_key(self, key):
+        return (date.fromisoformat(key) - timedelta(days=1)).isoformat()
+
+    def due_at(self, key):
+        d = date.fromisoformat(key)
+        return datetime(d.year, d.month, d.day, self.hour, tzinfo=clock.now().tzinfo)
+
+
+@dataclass(frozen=True)
+class Weekly(Cadence):
+    """ISO weeks (Monday–Sunday) keyed ``2026-W48``; due on ``weekday`` (6 = Sunday) at ``hour``."""
+
+    weekday: int = 6
+    hour: int = 0
+
+    def key_at(self, moment):
+        y, w, _ = moment.isocalendar()
+        return f"{y}-W{w:02d}"
+
+    def _monday(self, key):
+        y, w = key.split("-W")
+        return date.fromisocalendar(int(y), int(w), 1)
+
+    def next_key(self, key):
+        return self.key_at(datetime.combine(self._monday(key) + timedelta(days=7), datetime.min.time()))
+
+    def previous_key(self, key):
+        return self.key_at(datetime.combine(self._monday(key) - timedelta(days=7), datetime.min.time()))
+
+    def due_at(self, key):
+        d = self._monday(key) + timedelta(days=self.weekday)
+        return datetime(d.year, d.month, d.day, self.hour, tzinfo=clock.now().tzinfo)
+
+
+@dataclass(frozen=True)
+class MonthEnd(Cadence):
+    """Calendar months keyed ``2026-11``; due on the month's last day at ``hour``."""
+
+    hour: int = 0
+
+    def key_at(self, moment):
+        return f"{moment.year}-{moment.month:02d}"
+
+    def _ym(self, key):
+        y, m = key.split("-")
+        return int(y), int(m)
+
+    def next_key(self, key):
+        y, m = self._ym(key)
+        return f"{y + m // 12}-{m % 12 + 1:02d}"
+
+    def previous_key(self, key):
+        y, m = self._ym(key)
+        return f"{y - 1}-12" if m == 1 else f"{y}-{m - 1:02d}"
+
+    def due_at(self, key):
+        y, m = self._ym(self.next_key(key))
+        last = date(y, m, 1) - timedelta(days=1)
+        return datetime(last.year, last.month, last.day, self.hour, tzinfo=clock.now().tzinfo)
+
+
+@dataclass
+class Every:
+    """Frequent housekeeping that is safe to run twice (not keyed)."""
+
+    seconds: int
+
+
+@dataclass
+class Periodic:
+    name: str
+    when: Cadence | Every
+    send: Callable[..., object]  # an actor's .send; keyed runs get the run id
+    _last: datetime | None = field(default=None, repr=False)
+
+
+def periodic_jobs() -> list[Periodic]:
+    """The whole schedule."""
+    from jobs.people import purge_sessions
+    from jobs.relay import sweep_outbox
+
+    return [
+        Periodic("outbox.sweep", Every(seconds=10), sweep_outbox.send),
+        Periodic("people.purge_sessions", Daily(hour=3), purge_sessions.send),
+    ]
+
+
+def run_due(jobs: list[Periodic], now: datetime | None = None) -> list[tuple[str, str | None]]:
+    """Start whatever is due at ``now``; returns (job, period) pairs started."""
+    now = now or clock.now()
+    started: list[tuple[str, str | None]] = []
+    for job in jobs:
+        if isinstance(job.when, Every):
+            if job._last is None or (now - job._last).total_seconds() >= job.when.seconds:
+                job._last = now
+                job.send()
+                started.append((job.name, None))
+            continue
+        for key in _missing_periods(job, now):
+            run = runs.claim_run(job.name, key, started_by="scheduler")
+            if run is not None:  # None: another scheduler (or a repeated tick) has it
+                job.send(run.id)
+                started.append((job.name, key))
+    return started
+
+
+def _missing_periods(job: Periodic, now: datetime) -> list[str]:
+    cadence = job.when
+    latest = cadence.latest_due(now)
+    last = runs.last_period_key(job.name)
+    if last is None:
+        return [latest]
+    keys, key = [], cadence.next_key(last)
+    while cadence.due_at(key) <= now and len(keys) < MAX_CATCH_UP:
+        keys.append(key)
+        key = cadence.next_key(key)
+    return keys
+
+
+def run_forever(app, stop: threading.Event, tick_seconds: float = 5.0) -> None:
+    """The scheduler loop: one per deployment."""
+    jobs = periodic_jobs()
+    log.info("scheduler started: %s", ", ".join(j.name for j in jobs))
+    while not stop.is_set():
+        with app.app_context():
+            try:
+                run_due(jobs)
+            except Exception:  # noqa: BLE001 - keep the schedule alive; the next tick retries
+                log.exception("scheduler tick failed")
+        stop.wait(tick_seconds)

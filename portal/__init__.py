@@ -1,0 +1,1 @@
+"""MCF portal core: the factory, configuration, clock, money, events and the contexts."""

@@ -1,0 +1,135 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, redirect, request, session, url_for
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal import config as config_module
+from portal import errors_pages, health, i18n, security
+from portal.extensions import babel, csrf, db, login_manager
+from portal.money import Money
+from portal.people import passwords
+
+ROOT = config_module.ROOT
+
+
+def create_app(test_config: dict | None = None, *, roles: str = "all") -> Flask:
+    """Build the portal. ``roles="applicants"`` builds the public applicant site alone."""
+    app = Flask(
+        "portal",
+        root_path=str(ROOT / "portal"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(config_module.load(test_config)["INSTANCE_PATH"]),
+    )
+    app.config.update(config_module.load(test_config))
+    app.config["PORTAL_PART"] = roles
+    logging.basicConfig(level=logging.INFO)
+
+    _init_extensions(app)
+    _init_templates(app)
+    security.init_app(app)
+    errors_pages.init_app(app)
+    app.register_blueprint(health.bp)
+    _register_roles(app, roles)
+
+    # The factory is the one place that wires jobs in (ARCHITECTURE.md).
+    import jobs
+
+    jobs.init_app(app)
+
+    from portal import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = None  # our server-side session record does this
+    passwords.configure(app.config["PASSWORD_TIME_COST"], app.config["PASSWORD_MEMORY_COST"])
+    if app.config.get("TRUSTED_PROXY_HOPS"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_HOPS"])
+
+    @app.teardown_appcontext
+    def _close_session(exc):
+        db.session.remove()
+
+
+def _init_templates(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    def money(cents) -> str:
+        return Money(int(cents)).format(str(get_locale() or "en"))
+
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.globals["LANGUAGES"] = i18n.LANGUAGES
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["field_attrs"] = field_attrs
+
+    @app.context_processor
+    def _globals():
+        return {"current_user": current_user, "demo": app.config["DEMO"]}
+
+    @app.post("/language")
+    def set_language():
+        """Switch the language; remembered on the account or in the visitor's session."""
+        from flask_wtf.csrf import validate_csrf  # noqa: F401 - CSRFProtect covers this route
+
+        from portal import people
+
+        lang = request.form.get("language", "")
+        if lang in i18n.LANGUAGES:
+            if current_user.is_authenticated:
+                people.set_language(current_user.id, lang)
+            session["lang"] = lang
+        target = request.form.get("next") or "/"
+        if not target.startswith("/") or target.startswith("//"):
+            target = "/"
+        return redirect(target)
+
+    @app.get("/")
+    def index():
+        """Each role lands on its own home; visitors on the login page."""
+        from portal.auth import home_url
+
+        if "auth.login" not in app.view_functions:  # the applicant site on its own
+            return redirect(url_for("applicants.home"))
+        if current_user.is_authenticated:
+            return redirect(home_url(current_user))
+        return redirect(url_for("auth.login"))
+
+
+
+
+def field_attrs(field, hint=None, autofocus=False) -> dict:
+    """Accessibility attributes of a form field: invalid state and what describes it."""
+    attrs: dict = {}
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+        attrs["aria-describedby"] = f"{field.id}-error"
+    elif hint:
+        attrs["aria-describedby"] = f"{field.id}-hint"
+    if autofocus:
+        attrs["autofocus"] = True
+    return attrs
+
+
+def _register_roles(app: Flask, roles: str) -> None:
+    from roles import applicants
+
+    app.register_blueprint(applicants.bp)
+    if roles == "applicants":
+        return
+    from roles import auth, clients, managers, warehouse, workers
+
+    for module in (auth, clients, workers, managers, warehouse):
+        app.register_blueprint(module.bp)

@@ -1,0 +1,51 @@
+"""Command-line tools: migrations, the first manager, demo data."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.command("migrate")
+    def migrate() -> None:
+        """Bring the database schema up to date."""
+        from portal.migrate import upgrade
+
+        upgrade()
+        click.echo("database is up to date")
+
+    @app.cli.command("make-migration")
+    @click.argument("message")
+    def make_migration(message: str) -> None:
+        """Write a new Alembic revision from the models (review it before committing)."""
+        from portal.migrate import revision
+
+        revision(message)
+
+    @app.cli.command("create-manager")
+    @click.argument("email")
+    @click.option("--name", default="")
+    @click.password_option(prompt="Password for the new manager")
+    def create_manager(email: str, name: str, password: str) -> None:
+        """Create the first manager (the rest are created by managers in the portal)."""
+        from portal import people
+        from portal.errors import DomainError
+
+        try:
+            user = people.create_manager(email, password, name=name)
+        except DomainError as exc:
+            raise click.ClickException(str(exc.message)) from exc
+        click.echo(f"manager {user.email} created")
+
+    @app.cli.command("demo-data")
+    def demo_data() -> None:
+        """Load demo data into an empty database (does nothing otherwise)."""
+        from portal import demo
+
+        if demo.is_loaded():
+            click.echo("database already has data; demo data not loaded")
+            return
+        demo.load()
+        click.echo("demo data loaded: manager@mcf.test, warehouse@mcf.test, client@mcf.test, "
+                   "worker@mcf.test (password: demo)")

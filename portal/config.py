@@ -1,0 +1,85 @@
+"""Configuration from the environment, with embedded defaults for a fresh machine."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _demo_secret(instance: Path) -> str:
+    """A random key kept under instance/ so demo sessions survive a restart."""
+    path = instance / "demo-secret-key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def database_url(url: str) -> str:
+    """``postgresql://`` means psycopg 3 here."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def load(test_config: dict | None = None) -> dict:
+    env = os.environ
+    instance = Path(env.get("INSTANCE_PATH", ROOT / "instance"))
+    testing = bool(test_config and test_config.get("TESTING"))
+    secret = env.get("SECRET_KEY")
+    # Demo mode: only when the operator gave no SECRET_KEY, or asked for it explicitly.
+    demo = _flag("DEMO", default=secret is None) and not testing
+    if not secret and not (demo or testing):
+        raise RuntimeError("SECRET_KEY must be set outside demo and test modes")
+    cfg = {
+        "TESTING": testing,
+        "DEMO": demo,
+        "SECRET_KEY": secret or ("test-secret" if testing else _demo_secret(instance)),
+        "INSTANCE_PATH": str(instance),
+        "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL") or f"sqlite:///{instance / 'mcf.sqlite3'}"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:%s" % env.get("PORT", "5000")),
+        # Email
+        "SMTP_HOST": env.get("SMTP_HOST") or None,
+        "SMTP_PORT": int(env.get("SMTP_PORT", "25")),
+        "SMTP_USER": env.get("SMTP_USER") or None,
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD") or None,
+        "SMTP_STARTTLS": _flag("SMTP_STARTTLS"),
+        "SMTP_TIMEOUT": float(env.get("SMTP_TIMEOUT", "10")),
+        "MAIL_FROM": env.get("MAIL_FROM", "MCF portal <noreply@mcf.test>"),
+        "EMAIL_RETRY_BASE_SECONDS": float(env.get("EMAIL_RETRY_BASE_SECONDS", "30")),
+        # Accounts
+        "LOGIN_FAILURE_LIMIT": 10,
+        "LOGIN_FAILURE_WINDOW": 15 * 60,
+        "SESSION_LIFETIME": 14 * 24 * 3600,
+        "PASSWORD_TIME_COST": 3,
+        "PASSWORD_MEMORY_COST": 64 * 1024,
+        # Jobs
+        "OUTBOX_RESEND_AFTER": 30,
+        "RUN_JOBS_IN_PROCESS": False,
+        # Cookies: Secure everywhere except local plain-HTTP demo and tests.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": not (demo or testing) or _flag("COOKIE_SECURE"),
+        "SESSION_COOKIE_NAME": "mcf_session",
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "portal" / "translations"),
+        "PER_PAGE": 25,
+    }
+    if test_config:
+        cfg.update(test_config)
+        cfg["SQLALCHEMY_DATABASE_URI"] = database_url(cfg["SQLALCHEMY_DATABASE_URI"])
+    return cfg

@@ -1,0 +1,18 @@
+"""Demo data for ``make run``: loaded once, on an empty database."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from portal.db import db
+from portal.people import User
+from portal.people.demo import load_people
+
+
+def is_loaded() -> bool:
+    return (db.session.scalar(select(func.count(User.id))) or 0) > 0
+
+
+def load() -> None:
+    """Every context's demo rows, in dependency order."""
+    load_people()

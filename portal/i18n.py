@@ -1,0 +1,17 @@
+"""Languages: the signed-in user's setting, else the visitor's choice, else the browser's."""
+
+from __future__ import annotations
+
+from flask import request, session
+from flask_login import current_user
+
+LANGUAGES = {"en": "English", "ru": "Русский"}
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated:
+        return current_user.language
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(list(LANGUAGES)) or "en"

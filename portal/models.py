@@ -1,0 +1,9 @@
+"""Every context's tables, imported so that Alembic and the tests see one metadata."""
+
+from portal.db import db
+from portal.events import models as _events  # noqa: F401
+from portal.notifications import models as _notifications  # noqa: F401
+from portal.people import models as _people  # noqa: F401
+from portal.runs import models as _runs  # noqa: F401
+
+metadata = db.metadata

@@ -1,0 +1,18 @@
+"""Notifications: outgoing emails and their delivery state."""
+
+from portal.notifications.models import EMAIL_STATES, Email
+from portal.notifications.sending import (
+    MAX_ATTEMPTS,
+    Delivery,
+    counts_by_state,
+    deliver_email,
+    emails_due,
+    get_email,
+    list_emails,
+    queue_email,
+)
+
+__all__ = [
+    "EMAIL_STATES", "Email", "MAX_ATTEMPTS", "Delivery", "counts_by_state", "deliver_email",
+    "emails_due", "get_email", "list_emails", "queue_email",
+]

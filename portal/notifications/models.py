@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db import UTCDateTime, db
+
+# queued → sent (SMTP accepted it) | kept (no SMTP: shown in the mail viewer)
+# queued → retrying → … → sent | failed (gave up; reason in last_error)
+EMAIL_STATES = ("queued", "retrying", "sent", "kept", "failed")
+
+
+class Email(db.Model):
+    """An outgoing email, rendered in the recipient's language, with its delivery state."""
+
+    __tablename__ = "emails"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    to: Mapped[str] = mapped_column(String(254), index=True)
+    language: Mapped[str] = mapped_column(String(5))
+    template: Mapped[str] = mapped_column(String(80))
+    subject: Mapped[str] = mapped_column(String(300))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at = mapped_column(UTCDateTime, nullable=False)
+    sent_at = mapped_column(UTCDateTime, nullable=True)
+    next_attempt_at = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (Index("ix_emails_state_next", "state", "next_attempt_at"),)

@@ -1,0 +1,1 @@
+"""One blueprint per kind of user. Roles import portal, never each other."""

@@ -1,0 +1,46 @@
+"""Test data: ``gen_*``-style helpers that go through the real operations where cheap."""
+
+from __future__ import annotations
+
+import io
+import itertools
+
+from PIL import Image
+
+from portal import clock
+from portal.db import db
+from portal.people.models import User, WorkerProfile
+from portal.people.passwords import hash_password
+
+PASSWORD = "correct horse"
+_seq = itertools.count(1)
+_hash_cache: dict[str, str] = {}
+
+
+def _hash(password: str) -> str:
+    if password not in _hash_cache:
+        _hash_cache[password] = hash_password(password)
+    return _hash_cache[password]
+
+
+def user(role: str = "client", *, email: str | None = None, name: str | None = None,
+         password: str = PASSWORD, language: str = "en", active: bool = True, **profile) -> User:
+    n = next(_seq)
+    u = User(email=email or f"{role}{n}@example.test", password_hash=_hash(password), role=role,
+             name=name or f"{role.title()} {n}", address=f"{n} Test Street", language=language,
+             active=active, created_at=clock.now())
+    db.session.add(u)
+    db.session.flush()
+    if role == "worker":
+        db.session.add(WorkerProfile(user_id=u.id, age=profile.get("age", 3), breed=profile.get("breed", "Tabby"),
+                                     fur_colour=profile.get("fur_colour", "grey"), strengths=[], weaknesses=[]))
+    db.session.commit()
+    return u
+
+
+def image_bytes(fmt: str = "PNG", size=(64, 48), colour=(200, 120, 40), exif: bytes | None = None) -> bytes:
+    img = Image.new("RGB", size, colour)
+    out = io.BytesIO()
+    kwargs = {"exif": exif} if exif else {}
+    img.save(out, format=fmt, **kwargs)
+    return out.getvalue()
