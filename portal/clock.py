@@ -22,14 +22,16 @@ def now() -> datetime:
 
 
 def today() -> date:
+    """Today's date in UTC."""
     return now().date()
 
 
 def freeze(at: datetime) -> None:
-    """Stop the clock at ``at`` (tests)."""
+    """Stop the clock at ``at`` (tests). A naive ``at`` is taken as UTC."""
     global _frozen
     with _lock:
-        _frozen = at if at.tzinfo else at.replace(tzinfo=UTC)
+        # Normalise to UTC so now() is UTC whatever zone the caller wrote the time in.
+        _frozen = at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def advance(delta: timedelta) -> datetime:
