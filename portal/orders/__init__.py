@@ -1,0 +1,1 @@
+"""Orders: booking, matching, the lifecycle, photos and feedback (the critical path)."""

@@ -1,0 +1,149 @@
+"""The orders context's tables: service types, orders, their timeline, photos and feedback."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import UTCDateTime, db
+
+# The lifecycle (SPEC §7). Final states never change again.
+STATES = ("awaiting_worker", "assigned", "in_progress", "completed", "cancelled", "failed")
+ACTIVE_STATES = ("awaiting_worker", "assigned", "in_progress")
+FINAL_STATES = ("completed", "cancelled", "failed")
+# States in which the worker's time is taken.
+BUSY_STATES = ("assigned", "in_progress")
+PHOTO_KINDS = ("check_in", "report")
+FEEDBACK_KINDS = ("rating", "problem")
+
+DEFAULT_BASE_PRICE_CENTS = 10_000  # 100 CU (SPEC §6)
+
+
+class ServiceType(db.Model):
+    """A chore MCF offers; managers maintain the list, clients see the active ones."""
+
+    __tablename__ = "service_types"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Stable code the rest of the business uses (hiring strengths, matching, events).
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_en: Mapped[str] = mapped_column(String(120))
+    name_ru: Mapped[str] = mapped_column(String(120))
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    description_ru: Mapped[str] = mapped_column(Text, default="")
+    base_price_cents: Mapped[int] = mapped_column(Integer, default=DEFAULT_BASE_PRICE_CENTS)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at = mapped_column(UTCDateTime, nullable=False)
+
+    __table_args__ = (CheckConstraint("base_price_cents >= 0", name="price_not_negative"),)
+
+    def name(self, language: str) -> str:
+        return (self.name_ru if str(language).startswith("ru") else self.name_en) or self.name_en
+
+    def description(self, language: str) -> str:
+        text = self.description_ru if str(language).startswith("ru") else self.description_en
+        return text or self.description_en
+
+
+class Order(db.Model):
+    """A client's request for a chore at a time and place, and who does it."""
+
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    service_type_id: Mapped[int] = mapped_column(ForeignKey("service_types.id"))
+    description: Mapped[str] = mapped_column(Text)
+    address: Mapped[str] = mapped_column(String(300))
+    starts_at = mapped_column(UTCDateTime, nullable=False)
+    ends_at = mapped_column(UTCDateTime, nullable=False)
+    state: Mapped[str] = mapped_column(String(20))
+    # The list price when booked; the client's discount is billing's business (BI-1).
+    price_cents: Mapped[int] = mapped_column(Integer)
+    # A rebooking points at the failed order it replaces (at most one each).
+    rebooked_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orders.id"), nullable=True, unique=True)
+    created_at = mapped_column(UTCDateTime, nullable=False)
+    assigned_at = mapped_column(UTCDateTime, nullable=True)
+    checked_in_at = mapped_column(UTCDateTime, nullable=True)
+    finished_at = mapped_column(UTCDateTime, nullable=True)
+    # Optimistic lock: every UPDATE checks it, so two racing clicks leave one result
+    # even where the database has no row locks (SQLite).
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    service_type: Mapped[ServiceType] = relationship(lazy="raise")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint(
+            "state IN ('awaiting_worker', 'assigned', 'in_progress', 'completed', 'cancelled', 'failed')",
+            name="known_state"),
+        Index("ix_orders_client_starts", "client_id", "starts_at"),
+        Index("ix_orders_worker_starts", "worker_id", "starts_at"),
+        Index("ix_orders_state_starts", "state", "starts_at"),
+        Index("ix_orders_created", "created_at"),
+    )
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in FINAL_STATES
+
+
+class TimelineEntry(db.Model):
+    """One thing that happened to an order: a transition, a rating, a problem report."""
+
+    __tablename__ = "order_timeline"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    at = mapped_column(UTCDateTime, nullable=False)
+    # booked, waiting, assigned, checked_in, completed, cancelled, failed, rated, problem_reported
+    kind: Mapped[str] = mapped_column(String(30))
+    from_state: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    to_state: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # Who did it: a user, or the system (matching, the no-show sweep) when None.
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    actor_role: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class OrderPhoto(db.Model):
+    """The check-in photo and the signed-report photo, kept in the database for every web process."""
+
+    __tablename__ = "order_photos"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    # Of the uploaded bytes: unique, so a photo reused from an earlier order is refused.
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at = mapped_column(UTCDateTime, nullable=False)
+
+    __table_args__ = (UniqueConstraint("order_id", "kind"),)
+
+
+class Feedback(db.Model):
+    """The client's word after completion: a rating (1–5) or a problem report, once per order."""
+
+    __tablename__ = "order_feedback"
+
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    stars: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at = mapped_column(UTCDateTime, nullable=False)
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('rating', 'problem')", name="known_kind"),
+        CheckConstraint("stars IS NULL OR (stars BETWEEN 1 AND 5)", name="stars_1_to_5"),
+    )
