@@ -1,0 +1,26 @@
+"""The loyalty discount (SPEC BI-2): a percentage by how much the client has paid so far."""
+
+from __future__ import annotations
+
+from portal.money import Money
+
+FIRST_TIER = Money.cu(10_000)   # over this: 5 %
+SECOND_TIER = Money.cu(20_000)  # over this: 6 %, then one point per further step
+STEP = Money.cu(10_000)
+MAX_PERCENT = 12
+
+
+def loyalty_discount_percent(paid_total: Money) -> int:
+    """Discount in whole percent for a client who has paid ``paid_total``; "over" is strict."""
+    if paid_total <= FIRST_TIER:
+        return 0
+    if paid_total <= SECOND_TIER:
+        return 5
+    # Over 20 000: 6 %, over 30 000: 7 %, … — count the whole steps strictly above 20 000.
+    further_steps = (paid_total.cents - SECOND_TIER.cents - 1) // STEP.cents
+    return min(6 + further_steps, MAX_PERCENT)
+
+
+def paid_total(client_id: int) -> Money:
+    """What the client has paid on invoices. Billing does not exist yet, so nothing has been paid."""
+    return Money.zero()
