@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 from flask import current_app
+from sqlalchemy.engine import Connection
 
 from portal.models import metadata
 
@@ -22,16 +23,18 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
+    """On the Connection (or Engine) the caller handed over, else on the app's engine."""
     connectable = config.attributes.get("connection")
+    if isinstance(connectable, Connection):
+        # Alembic joins a transaction the caller has open, or runs its own and commits it.
+        _run(connectable)
+        return
     if connectable is None:
         from portal.db import db
 
         connectable = db.engine
-    if hasattr(connectable, "connect") and not hasattr(connectable, "dialect_options"):
-        with connectable.connect() as connection:
-            _run(connection)
-    else:
-        _run(connectable)
+    with connectable.connect() as connection:
+        _run(connection)
 
 
 def _run(connection) -> None:
