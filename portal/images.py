@@ -20,7 +20,9 @@ MAX_SIDE = 1600
 
 
 class BadImage(DomainError):
-    pass
+    """An upload that is not a photo we accept; shown next to the upload field."""
+
+    field = "photo"
 
 
 @dataclass(frozen=True)
@@ -32,30 +34,42 @@ class CleanImage:
     sha256: str  # of the uploaded bytes, to recognise a reused photo
 
 
+def _too_many_pixels(max_pixels: int) -> BadImage:
+    return BadImage(_l("The photo has too many pixels (at most %(mp)s megapixels).",
+                       mp=max_pixels // 1_000_000))
+
+
+def _open(raw: bytes, max_pixels: int) -> Image.Image:
+    """Decode an upload whose header promises a sane size; anything else is refused."""
+    try:
+        with warnings.catch_warnings():
+            # Our own limit is lower than Pillow's warning threshold and gives a clearer
+            # message; Pillow's hard error (a decompression bomb) is caught below.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(raw))
+            if img.format not in ALLOWED_FORMATS:
+                raise BadImage(_l("Upload a JPEG, PNG or WebP photo."))
+            width, height = img.size
+            if width * height > max_pixels:
+                raise _too_many_pixels(max_pixels)
+            img.load()
+            return img
+    except Image.DecompressionBombError:
+        raise _too_many_pixels(max_pixels) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        # Pillow reports truncated or lying files with any of these.
+        raise BadImage(_l("This file is not a photo we can read. Upload a JPEG, PNG or WebP.")) from None
+
+
 def reencode(raw: bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS) -> CleanImage:
     """Check an upload and return it as a fresh JPEG without EXIF, GPS or other metadata."""
     if not raw:
         raise BadImage(_l("Choose a photo to upload."))
     if len(raw) > max_bytes:
         raise BadImage(_l("The photo is larger than %(mb)s MB.", mb=max_bytes // (1024 * 1024)))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(raw))
-            if img.format not in ALLOWED_FORMATS:
-                raise BadImage(_l("Upload a JPEG, PNG or WebP photo."))
-            width, height = img.size
-            if width * height > max_pixels:
-                raise BadImage(_l("The photo has too many pixels (at most %(mp)s megapixels).",
-                                  mp=max_pixels // 1_000_000))
-            img.load()
-    except BadImage:
-        raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning,
-            OSError, SyntaxError, ValueError):
-        raise BadImage(_l("This file is not a photo we can read. Upload a JPEG, PNG or WebP."))
-    img = ImageOps.exif_transpose(img)
-    if img.mode in ("RGBA", "LA", "P"):
+    img = _open(raw, max_pixels)
+    img = ImageOps.exif_transpose(img)  # keep the orientation the camera meant, then drop EXIF
+    if img.mode in ("RGBA", "LA", "P", "PA"):
         img = img.convert("RGBA")
         background = Image.new("RGB", img.size, (255, 255, 255))
         background.paste(img, mask=img.split()[-1])
