@@ -1,6 +1,15 @@
-"""People: accounts of clients, workers and staff, their profiles and sessions."""
+"""People: accounts of clients, workers and staff, their profiles and sessions.
+
+Other packages use only what is named here. Events published (payload: the public
+fields of the account, see ``accounts._public``): ``client.registered``,
+``manager.created`` (command line), ``manager.invited`` / ``warehouse.invited``,
+``worker.added``, ``<role>.updated``, ``<role>.deactivated``, ``<role>.reactivated``.
+"""
 
 from portal.people.accounts import (
+    MAX_PASSWORD,
+    MIN_PASSWORD,
+    STAFF_ROLES,
     InvalidLogin,
     LoginThrottled,
     add_worker,
@@ -9,6 +18,7 @@ from portal.people.accounts import (
     close_session,
     counts_by_role,
     create_manager,
+    get_person,
     get_user,
     invite_staff,
     normalize_email,
@@ -22,14 +32,18 @@ from portal.people.accounts import (
     set_language,
     set_password_with_token,
     update_profile,
+    worker_profile,
 )
+from portal.people.demo import DEMO_PASSWORD, demo_logins
 from portal.people.models import LANGUAGES, ROLES, Photo, User, WorkerProfile
-from portal.people.photos import save_photo, get_photo
+from portal.people.photos import get_photo, worker_photo
 
 __all__ = [
-    "LANGUAGES", "ROLES", "InvalidLogin", "LoginThrottled", "Photo", "User", "WorkerProfile",
-    "add_worker", "authenticate", "change_password", "close_session", "counts_by_role",
-    "create_manager", "get_photo", "get_user", "invite_staff", "normalize_email", "open_session",
-    "password_token_user", "purge_expired", "register_client", "save_photo", "search_people",
+    "DEMO_PASSWORD", "LANGUAGES", "MAX_PASSWORD", "MIN_PASSWORD", "ROLES", "STAFF_ROLES",
+    "InvalidLogin", "LoginThrottled", "Photo", "User", "WorkerProfile", "add_worker",
+    "authenticate", "change_password", "close_session", "counts_by_role", "create_manager",
+    "demo_logins", "get_person", "get_photo", "get_user", "invite_staff", "normalize_email",
+    "open_session", "password_token_user", "purge_expired", "register_client", "search_people",
     "session_user", "set_active", "set_language", "set_password_with_token", "update_profile",
+    "worker_photo", "worker_profile",
 ]

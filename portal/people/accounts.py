@@ -1,26 +1,44 @@
-"""Accounts: registration, login, sessions, invitations, profiles, deactivation."""
+"""Accounts: registration, login, sessions, invitations, profiles, deactivation.
+
+The people context is the only writer of its tables; everything here runs in one
+transaction per operation and refuses bad input with a DomainError naming the form
+field it belongs to, before anything is written.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from portal import clock, notifications
 from portal.db import db, transaction
 from portal.errors import DomainError, NotFound
 from portal.events import publish
+from portal.images import reencode
 from portal.people.models import (
     LANGUAGES, ROLES, LoginFailure, LoginSession, PasswordToken, User, WorkerProfile,
 )
 from portal.people.passwords import hash_password, verify_password
+from portal.people.photos import store_photo
 from portal.urls import external_url
 
 MIN_PASSWORD = 8
+MAX_PASSWORD = 200
+STAFF_ROLES = ("manager", "warehouse")
+PASSWORD_LINK_DAYS = 7
+# Deliberately loose: the address is proven by the email we send, not by a pattern.
+_EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+EMAIL_TAKEN = _l("An account with this email already exists.")
+LINK_UNUSABLE = _l("This link has expired or was already used.")
 
 
 class InvalidLogin(DomainError):
@@ -35,28 +53,54 @@ class LoginThrottled(DomainError):
         self.retry_after = retry_after
 
 
+# --- checks: each refuses with the form field it belongs to -------------------------
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def normalize_email(email: str) -> str:
+    """Emails are compared and stored lower-case, so Tom@X and tom@x are one account."""
     return (email or "").strip().lower()
 
 
-def _check_password_strength(password: str, field: str = "password") -> None:
-    if len(password or "") < MIN_PASSWORD:
-        raise DomainError(_l("Use at least %(n)s characters.", n=MIN_PASSWORD), field=field)
+def _valid_email(email: str) -> str:
+    email = normalize_email(email)
+    if len(email) > 254 or not _EMAIL_SHAPE.fullmatch(email):
+        raise DomainError(_l("This does not look like an email address."), field="email")
+    return email
 
 
-def _check_language(language: str) -> str:
+def _valid_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_l("Tell us your name."), field="name")
+    if len(name) > 120:
+        raise DomainError(_l("Use at most %(n)s characters.", n=120), field="name")
+    return name
+
+
+def _valid_address(address: str, required: bool) -> str:
+    address = (address or "").strip()
+    if required and not address:
+        raise DomainError(_l("Where should workers come? Enter your address."), field="address")
+    if len(address) > 300:
+        raise DomainError(_l("Use at most %(n)s characters.", n=300), field="address")
+    return address
+
+
+def _valid_language(language: str) -> str:
     if language not in LANGUAGES:
         raise DomainError(_l("Unknown language."), field="language")
     return language
 
 
-def _email_free(email: str) -> None:
-    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise DomainError(_l("An account with this email already exists."), field="email")
+def _new_password_hash(password: str, field: str = "password") -> str:
+    """Hash a new password after checking its length (hashing is slow: call it before the transaction)."""
+    if not MIN_PASSWORD <= len(password or "") <= MAX_PASSWORD:
+        raise DomainError(_l("Use %(min)s to %(max)s characters.", min=MIN_PASSWORD, max=MAX_PASSWORD),
+                          field=field)
+    return hash_password(password)
 
 
 def _public(user: User) -> dict:
@@ -67,125 +111,129 @@ def _public(user: User) -> dict:
     }
 
 
+# --- creating accounts ---------------------------------------------------------------
+
+def _new_account(role: str, email: str, name: str, language: str, *,
+                 password_hash: str | None = None, address: str = "") -> User:
+    """Insert an account in the current transaction; a taken email is refused."""
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise DomainError(EMAIL_TAKEN, field="email")
+    user = User(email=email, password_hash=password_hash, role=role, name=name, address=address,
+                language=language, active=True, created_at=clock.now())
+    db.session.add(user)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        # Two sign-ups with one email at the same moment: the unique index decides.
+        raise DomainError(EMAIL_TAKEN, field="email") from None
+    return user
+
+
+def _issue_password_link(user: User) -> str:
+    """A one-time set-password link for ``user`` (only its digest is stored)."""
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    db.session.add(PasswordToken(token_hash=_digest(token), user_id=user.id, created_at=now,
+                                 expires_at=now + timedelta(days=PASSWORD_LINK_DAYS)))
+    return external_url("auth.set_password", token=token)
+
+
 def register_client(email: str, password: str, name: str, address: str, language: str = "en") -> User:
-    """A cat signs up as a client."""
-    email = normalize_email(email)
-    _check_password_strength(password)
+    """A cat signs up as a client: account, ``client.registered`` and a welcome email."""
+    email, name = _valid_email(email), _valid_name(name)
+    address, language = _valid_address(address, required=True), _valid_language(language)
+    password_hash = _new_password_hash(password)
     with transaction():
-        _email_free(email)
-        user = User(
-            email=email, password_hash=hash_password(password), role="client",
-            name=name.strip(), address=address.strip(), language=_check_language(language),
-            active=True, created_at=clock.now(),
-        )
-        db.session.add(user)
-        db.session.flush()
+        user = _new_account("client", email, name, language, password_hash=password_hash,
+                            address=address)
         publish("client.registered", _public(user))
         notifications.queue_email(user.email, "welcome", user.language, name=user.name)
     return user
 
 
 def create_manager(email: str, password: str, name: str = "", language: str = "en") -> User:
-    """The first manager, from the command line."""
-    email = normalize_email(email)
-    _check_password_strength(password)
+    """The first manager, from the command line (``flask create-manager``)."""
+    email = _valid_email(email)
+    name, language = _valid_name(name or email.split("@")[0]), _valid_language(language)
+    password_hash = _new_password_hash(password)
     with transaction():
-        _email_free(email)
-        user = User(
-            email=email, password_hash=hash_password(password), role="manager",
-            name=name or email.split("@")[0], address="", language=_check_language(language),
-            active=True, created_at=clock.now(),
-        )
-        db.session.add(user)
-        db.session.flush()
+        user = _new_account("manager", email, name, language, password_hash=password_hash)
         publish("manager.created", _public(user))
     return user
 
 
-def _issue_password_token(user: User, days: int = 7) -> str:
-    token = secrets.token_urlsafe(32)
-    db.session.add(PasswordToken(
-        token_hash=_digest(token), user_id=user.id, created_at=clock.now(),
-        expires_at=clock.now() + timedelta(days=days),
-    ))
-    return token
-
-
 def invite_staff(role: str, email: str, name: str, language: str, by: User) -> User:
     """A manager creates a manager or warehouse account; the new member sets a password by email."""
-    if role not in ("manager", "warehouse"):
+    if role not in STAFF_ROLES:
         raise DomainError(_l("Staff are managers or warehouse staff."), field="role")
-    email = normalize_email(email)
+    email, name, language = _valid_email(email), _valid_name(name), _valid_language(language)
     with transaction():
-        _email_free(email)
-        user = User(
-            email=email, password_hash=None, role=role, name=name.strip(), address="",
-            language=_check_language(language), active=True, created_at=clock.now(),
-        )
-        db.session.add(user)
-        db.session.flush()
-        token = _issue_password_token(user)
-        publish("staff.created", _public(user) | {"by": by.id})
-        notifications.queue_email(
-            user.email, "invitation", user.language, name=user.name, role=role,
-            link=external_url("auth.set_password", token=token), inviter=by.name,
-        )
+        user = _new_account(role, email, name, language)
+        publish(f"{role}.invited", _public(user) | {"by": by.id})
+        notifications.queue_email(user.email, "invitation", user.language, name=user.name,
+                                  role=role, link=_issue_password_link(user), inviter=by.name)
     return user
 
 
 def add_worker(
-    email: str, name: str, language: str, *, age: int | None = None, breed: str = "",
-    fur_colour: str = "", photo_id: int | None = None, strengths: list | None = None,
+    email: str, name: str, language: str = "en", *, age: int | None = None, breed: str = "",
+    fur_colour: str = "", photo: bytes | None = None, strengths: list | None = None,
     weaknesses: list | None = None, about: str = "", by: User | None = None,
-    event_id: str | None = None,
 ) -> User:
-    """Create a worker (by a manager now, by hiring later); they set a password by email."""
-    email = normalize_email(email)
+    """Create a worker (by a manager now, by hiring later); they set a password by email.
+
+    ``photo`` is the uploaded file as it came: it is checked and re-encoded here.
+    """
+    email, name, language = _valid_email(email), _valid_name(name), _valid_language(language)
+    if age is not None and not 0 <= age <= 40:
+        raise DomainError(_l("Age is 0 to 40 years."), field="age")
+    clean = reencode(photo) if photo else None  # CPU work before the transaction starts
     with transaction():
-        _email_free(email)
-        user = User(
-            email=email, password_hash=None, role="worker", name=name.strip(), address="",
-            language=_check_language(language), active=True, created_at=clock.now(),
-        )
-        db.session.add(user)
-        db.session.flush()
+        user = _new_account("worker", email, name, language)
         db.session.add(WorkerProfile(
             user_id=user.id, age=age, breed=breed.strip(), fur_colour=fur_colour.strip(),
-            photo_id=photo_id, strengths=list(strengths or []), weaknesses=list(weaknesses or []),
-            about=about,
+            photo_id=store_photo(clean).id if clean else None,
+            strengths=list(strengths or []), weaknesses=list(weaknesses or []), about=about.strip(),
         ))
-        token = _issue_password_token(user)
         publish("worker.added", _public(user) | {"by": by.id if by else None})
-        notifications.queue_email(
-            user.email, "worker_welcome", user.language, name=user.name,
-            link=external_url("auth.set_password", token=token),
-        )
+        notifications.queue_email(user.email, "worker_welcome", user.language, name=user.name,
+                                  link=_issue_password_link(user))
     return user
+
+
+# --- set-password links --------------------------------------------------------------
+
+def _usable_link(token: str, lock: bool = False) -> PasswordToken | None:
+    stmt = select(PasswordToken).where(PasswordToken.token_hash == _digest(token))
+    row = db.session.scalar(stmt.with_for_update() if lock else stmt)
+    if row is None or row.used_at is not None or row.expires_at <= clock.now():
+        return None
+    return row
 
 
 def password_token_user(token: str) -> User | None:
-    """The account a set-password link is for, if the link is still good."""
-    row = db.session.scalar(select(PasswordToken).where(PasswordToken.token_hash == _digest(token)))
-    if row is None or row.used_at is not None or row.expires_at <= clock.now():
-        return None
-    return db.session.get(User, row.user_id)
+    """The active account a set-password link is for, if the link is still good."""
+    row = _usable_link(token)
+    user = db.session.get(User, row.user_id) if row else None
+    return user if user is not None and user.active else None
 
 
 def set_password_with_token(token: str, password: str) -> User:
-    """Use a one-time link to set a password."""
-    _check_password_strength(password)
+    """Use a one-time link to set a password; every earlier session of the account ends."""
+    password_hash = _new_password_hash(password)
     with transaction():
-        row = db.session.scalar(
-            select(PasswordToken).where(PasswordToken.token_hash == _digest(token)).with_for_update()
-        )
-        if row is None or row.used_at is not None or row.expires_at <= clock.now():
-            raise DomainError(_l("This link has expired or was already used."))
+        row = _usable_link(token, lock=True)
+        user = db.session.get(User, row.user_id) if row else None
+        if user is None or not user.active:
+            raise DomainError(LINK_UNUSABLE)
         row.used_at = clock.now()
-        user = db.session.get(User, row.user_id)
-        user.password_hash = hash_password(password)
-        _revoke_all_sessions(user.id)
+        user.password_hash = password_hash
+        _revoke_sessions(user.id)
     return user
 
+
+# --- signing in ----------------------------------------------------------------------
 
 def _recent_failures(email: str, address: str, since) -> tuple[int, int]:
     by_email = db.session.scalar(
@@ -198,23 +246,24 @@ def _recent_failures(email: str, address: str, since) -> tuple[int, int]:
 
 
 def authenticate(email: str, password: str, address: str) -> User:
-    """Check a login. Ten failures in the window for an account or an address lock it out."""
+    """Check a login. After LOGIN_FAILURE_LIMIT failures in the window, an account or an
+    address is refused (429) until the window has passed."""
     cfg = current_app.config
     window = timedelta(seconds=cfg["LOGIN_FAILURE_WINDOW"])
-    limit = cfg["LOGIN_FAILURE_LIMIT"]
     email = normalize_email(email)
     now = clock.now()
-    by_email, by_address = _recent_failures(email, address, now - window)
-    if by_email >= limit or by_address >= limit:
+    if max(_recent_failures(email, address, now - window)) >= cfg["LOGIN_FAILURE_LIMIT"]:
         raise LoginThrottled(
-            _l("Too many failed sign-ins. Please wait 15 minutes and try again."),
+            _l("Too many failed sign-ins. Please wait %(minutes)s minutes and try again.",
+               minutes=int(window.total_seconds() // 60)),
             retry_after=int(window.total_seconds()),
         )
     user = db.session.scalar(select(User).where(User.email == email))
+    # verify_password spends the same time on a missing account as on a wrong password.
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
         with transaction():
-            db.session.add(LoginFailure(email=email, address=address, at=now))
+            db.session.add(LoginFailure(email=email[:254], address=address[:64], at=now))
         # One answer whether or not the account exists (or is deactivated).
         raise InvalidLogin(_l("Wrong email or password."))
     return user
@@ -259,62 +308,107 @@ def close_session(token: str | None) -> None:
         )
 
 
-def _revoke_all_sessions(user_id: int) -> None:
-    db.session.execute(
-        update(LoginSession)
-        .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
-        .values(revoked_at=clock.now())
-    )
+def _revoke_sessions(user_id: int, keep_token: str | None = None) -> None:
+    """End every live session of a user, except the one carrying ``keep_token``."""
+    stmt = update(LoginSession).where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
+    if keep_token:
+        stmt = stmt.where(LoginSession.token_hash != _digest(keep_token))
+    db.session.execute(stmt.values(revoked_at=clock.now()))
 
 
 def purge_expired(before_days: int = 30) -> int:
-    """Delete sessions and login failures nobody needs any more."""
+    """Delete sessions, login failures and set-password links nobody needs any more."""
     cutoff = clock.now() - timedelta(days=before_days)
     with transaction():
         n = db.session.query(LoginSession).filter(LoginSession.expires_at < cutoff).delete()
         n += db.session.query(LoginFailure).filter(LoginFailure.at < cutoff).delete()
+        n += db.session.query(PasswordToken).filter(PasswordToken.expires_at < cutoff).delete()
     return n
 
 
+# --- reading -------------------------------------------------------------------------
+
 def get_user(user_id: int) -> User:
+    """An account by id; NotFound if there is none."""
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound(_l("No such account."))
     return user
 
 
+def get_person(user_id: int) -> User | None:
+    """An account with its worker profile loaded (None for other roles), for a person page."""
+    return db.session.scalar(
+        select(User).options(joinedload(User.worker_profile)).where(User.id == user_id)
+    )
+
+
+def worker_profile(user_id: int) -> WorkerProfile | None:
+    """What hiring learned about a worker (None for other roles)."""
+    return db.session.get(WorkerProfile, user_id)
+
+
+def search_people(role: str | None, query: str, page: int, per_page: int = 25):
+    """People for the managers' list: filter by role, search name or email, newest first."""
+    stmt = select(User)
+    if role in ROLES:
+        stmt = stmt.where(User.role == role)
+    q = (query or "").strip().lower()
+    if q:
+        # autoescape: a "%" or "_" typed in the search box is a character, not a wildcard.
+        stmt = stmt.where(or_(func.lower(User.name).contains(q, autoescape=True),
+                              User.email.contains(q, autoescape=True)))
+    return db.paginate(stmt.order_by(User.created_at.desc(), User.id.desc()), page=page,
+                       per_page=per_page, error_out=False)
+
+
+def counts_by_role() -> dict[str, int]:
+    """How many active accounts each role has."""
+    rows = db.session.execute(
+        select(User.role, func.count(User.id)).where(User.active.is_(True)).group_by(User.role)
+    )
+    counts = {r: 0 for r in ROLES}
+    counts.update({role: n for role, n in rows})
+    return counts
+
+
+# --- one's own account ---------------------------------------------------------------
+
 def update_profile(user_id: int, name: str, address: str, language: str) -> User:
-    """Anyone edits their own name, address and language."""
+    """Anyone edits their own name, address and language; ``<role>.updated`` tells the others."""
+    name, language = _valid_name(name), _valid_language(language)
     with transaction():
         user = get_user(user_id)
-        user.name = name.strip()
-        user.address = address.strip()
-        user.language = _check_language(language)
-        publish(f"{user.role}.updated", _public(user))
+        # A client's address is where workers go, so a client cannot blank it.
+        address = _valid_address(address, required=user.role == "client")
+        if (user.name, user.address, user.language) != (name, address, language):
+            user.name, user.address, user.language = name, address, language
+            publish(f"{user.role}.updated", _public(user))
     return user
 
 
 def set_language(user_id: int, language: str) -> None:
+    """Remember the language a signed-in user picked in the header."""
+    language = _valid_language(language)
     with transaction():
         user = get_user(user_id)
         if user.language != language:
-            user.language = _check_language(language)
+            user.language = language
             publish(f"{user.role}.updated", _public(user))
 
 
 def change_password(user_id: int, old: str, new: str, keep_token: str | None = None) -> None:
     """Change one's password knowing the old one; other signed-in browsers are signed out."""
+    user = get_user(user_id)
+    if not verify_password(user.password_hash, old or ""):
+        raise DomainError(_l("The current password is not right."), field="old_password")
+    password_hash = _new_password_hash(new, field="new_password")
     with transaction():
-        user = get_user(user_id)
-        if not verify_password(user.password_hash, old):
-            raise DomainError(_l("The current password is not right."), field="old_password")
-        _check_password_strength(new, field="new_password")
-        user.password_hash = hash_password(new)
-        q = update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
-        if keep_token:
-            q = q.where(LoginSession.token_hash != _digest(keep_token))
-        db.session.execute(q.values(revoked_at=clock.now()))
+        user.password_hash = password_hash
+        _revoke_sessions(user.id, keep_token=keep_token)
 
+
+# --- managers ------------------------------------------------------------------------
 
 def set_active(user_id: int, active: bool, by: User) -> User:
     """A manager deactivates (or reactivates) an account; deactivation signs it out everywhere."""
@@ -327,28 +421,6 @@ def set_active(user_id: int, active: bool, by: User) -> User:
         user.active = active
         user.deactivated_at = None if active else clock.now()
         if not active:
-            _revoke_all_sessions(user.id)
+            _revoke_sessions(user.id)
         publish(f"{user.role}.{'reactivated' if active else 'deactivated'}", _public(user) | {"by": by.id})
     return user
-
-
-def search_people(role: str | None, query: str, page: int, per_page: int = 25):
-    """People for the managers' list: filter by role, search name or email, newest first."""
-    stmt = select(User)
-    if role in ROLES:
-        stmt = stmt.where(User.role == role)
-    q = (query or "").strip().lower()
-    if q:
-        like = f"%{q}%"
-        stmt = stmt.where(or_(func.lower(User.name).like(like), User.email.like(like)))
-    return db.paginate(stmt.order_by(User.created_at.desc(), User.id.desc()), page=page,
-                       per_page=per_page, error_out=False)
-
-
-def counts_by_role() -> dict[str, int]:
-    rows = db.session.execute(
-        select(User.role, func.count(User.id)).where(User.active.is_(True)).group_by(User.role)
-    )
-    counts = {r: 0 for r in ROLES}
-    counts.update({role: n for role, n in rows})
-    return counts
