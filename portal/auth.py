@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, request, session, url_for
+from flask import Blueprint, abort, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from portal import people
 from portal.extensions import login_manager
+from portal.htmx import redirect
 
+# The session cookie carries this server-side session token next to Flask-Login's user id;
+# the token is what a logout or a deactivation revokes.
 SESSION_TOKEN = "sid"
 
 HOME_ENDPOINTS = {
@@ -28,7 +31,7 @@ def _load_user(user_id: str):
 
 
 def sign_in(user: people.User, address: str, user_agent: str) -> None:
-    """A fresh session identity at every login: the old cookie content is dropped."""
+    """A fresh session identity at every login: whatever the cookie held before is dropped."""
     lang = session.get("lang")
     session.clear()
     session[SESSION_TOKEN] = people.open_session(user, address, user_agent)
@@ -38,9 +41,15 @@ def sign_in(user: people.User, address: str, user_agent: str) -> None:
 
 
 def sign_out() -> None:
+    """End this browser's session for good (a copy of the cookie is useless afterwards)."""
     people.close_session(session.get(SESSION_TOKEN))
     logout_user()
     session.clear()
+
+
+def current_session_token() -> str | None:
+    """The token of this browser's session (to keep it when other sessions are ended)."""
+    return session.get(SESSION_TOKEN)
 
 
 def home_url(user) -> str:
@@ -53,7 +62,9 @@ def require_role(blueprint: Blueprint, *roles: str) -> None:
     @blueprint.before_request
     def _gate():
         if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            # Come back here after signing in, but only to a page (never replay a POST).
+            target = request.full_path.rstrip("?") if request.method == "GET" else None
+            return redirect(url_for("auth.login", next=target), 302)
         if current_user.role not in roles:
             abort(403)
         return None
