@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal import people
-from portal.auth import SESSION_TOKEN, home_url, sign_in, sign_out
+from portal.auth import current_session_token, home_url, sign_in, sign_out
 from portal.errors import DomainError
 from portal.htmx import redirect as htmx_redirect
 from portal.htmx import render
 from roles.auth.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm, SetPasswordForm
 from roles.forms import apply_domain_error
+from roles.photos import photo_response
 
 bp = Blueprint("auth", __name__)
 
 
 def _client_address() -> str:
+    """The address login throttling counts by (ProxyFix makes it the real one behind a proxy)."""
     return request.remote_addr or "unknown"
 
 
+def _sign_in(user: people.User) -> None:
+    sign_in(user, _client_address(), request.user_agent.string or "")
+
+
 def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//"):
+    """Only a path on this site: never //elsewhere or /\\elsewhere (an open redirect)."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
     return None
 
@@ -45,17 +53,10 @@ def login():
         except people.InvalidLogin as exc:
             form.form_errors.append(exc.message)
         else:
-            sign_in(user, _client_address(), request.user_agent.string or "")
+            _sign_in(user)
             return htmx_redirect(_safe_next(form.next.data) or home_url(user))
-    demo_accounts = None
-    from flask import current_app
-
-    if current_app.config["DEMO"]:
-        from portal.people.demo import DEMO_PASSWORD, demo_logins
-
-        demo_accounts = (demo_logins(), DEMO_PASSWORD)
-    return render("auth/login.html", "auth/_login_form.html", form=form,
-                  demo_accounts=demo_accounts)
+    demo_accounts = (people.demo_logins(), people.DEMO_PASSWORD) if current_app.config["DEMO"] else None
+    return render("auth/login.html", "auth/_login_form.html", form=form, demo_accounts=demo_accounts)
 
 
 @bp.post("/logout")
@@ -68,13 +69,11 @@ def logout():
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
-    """A cat signs up as a client."""
+    """A cat signs up as a client and is signed in at once."""
     if current_user.is_authenticated:
         return redirect(home_url(current_user))
     form = RegisterForm()
     if request.method == "GET":
-        from flask_babel import get_locale
-
         form.language.data = str(get_locale())
     if form.validate_on_submit():
         try:
@@ -83,10 +82,14 @@ def register():
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
-            sign_in(user, _client_address(), request.user_agent.string or "")
+            _sign_in(user)
             flash(_("Welcome to MCF, %(name)s!", name=user.name), "success")
             return htmx_redirect(home_url(user))
     return render("auth/register.html", "auth/_register_form.html", form=form)
+
+
+def _own_profile() -> people.WorkerProfile | None:
+    return people.worker_profile(current_user.id) if current_user.role == "worker" else None
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -96,14 +99,16 @@ def account():
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
         try:
-            people.update_profile(current_user.id, form.name.data, form.address.data or "", form.language.data)
+            people.update_profile(current_user.id, form.name.data, form.address.data or "",
+                                  form.language.data)
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
             flash(_("Your profile is saved."), "success")
+            # A full navigation, so a new language applies to the whole page.
             return htmx_redirect(url_for("auth.account"))
     return render("auth/account.html", "auth/_profile_form.html", form=form,
-                  password_form=PasswordForm(formdata=None))
+                  password_form=PasswordForm(formdata=None), profile=_own_profile())
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -112,35 +117,38 @@ def change_password():
     """Change one's password with the current one; other browsers are signed out."""
     form = PasswordForm()
     if form.validate_on_submit():
-        from flask import session
-
         try:
             people.change_password(current_user.id, form.old_password.data, form.new_password.data,
-                                   keep_token=session.get(SESSION_TOKEN))
+                                   keep_token=current_session_token())
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
-            flash(_("Your password is changed."), "success")
+            flash(_("Your password is changed. Your other browsers are signed out."), "success")
             return htmx_redirect(url_for("auth.account"))
     return render("auth/password.html", "auth/_password_form.html", form=form)
 
 
+@bp.get("/account/photo")
+@login_required
+def own_photo():
+    """A worker's own portrait, as managers (and later their clients) see it."""
+    return photo_response(people.worker_photo(current_user.id))
+
+
 @bp.route("/set-password/<token>", methods=["GET", "POST"])
 def set_password(token: str):
-    """A one-time link from an invitation: choose a password, then sign in."""
+    """A one-time link from an invitation: choose a password, then you are signed in."""
     user = people.password_token_user(token)
     if user is None:
         return render_template("auth/link_expired.html"), 410
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            people.set_password_with_token(token, form.password.data)
+            user = people.set_password_with_token(token, form.password.data)
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
-            sign_out()
-            flash(_("Your password is set. Sign in with it now."), "success")
-            return redirect(url_for("auth.login"))
+            _sign_in(user)
+            flash(_("Your password is set. Welcome to MCF, %(name)s!", name=user.name), "success")
+            return redirect(home_url(user))
     return render("auth/set_password.html", form=form, user=user, token=token)
-
-

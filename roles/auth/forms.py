@@ -1,14 +1,15 @@
+"""Forms of signing in, registering and one's own account."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import EmailField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length
 
-from portal.i18n import LANGUAGES
-
-LANGUAGE_CHOICES = list(LANGUAGES.items())
+from roles.forms import confirm_field, email_field, language_field, new_password_field
 
 
 class LoginForm(FlaskForm):
+    # No email-shape check: a mistyped address gets the same answer as a wrong password.
     email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email.")), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
     next = HiddenField()
@@ -16,35 +17,27 @@ class LoginForm(FlaskForm):
 
 class RegisterForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Tell us your name.")), Length(max=120)])
-    email = EmailField(_l("Email"), validators=[
-        DataRequired(_l("Enter your email.")),
-        Email(_l("This does not look like an email address."), check_deliverability=False),
-        Length(max=254)])
+    email = email_field()
     address = StringField(_l("Address"), validators=[
         DataRequired(_l("Where should workers come? Enter your address.")), Length(max=300)])
-    password = PasswordField(_l("Password"), validators=[
-        DataRequired(_l("Choose a password.")), Length(min=8, max=200, message=_l("Use 8 to 200 characters."))])
-    confirm = PasswordField(_l("Repeat the password"), validators=[
-        EqualTo("password", _l("The passwords do not match."))])
-    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    password = new_password_field()
+    confirm = confirm_field("password")
+    language = language_field()
 
 
 class ProfileForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Tell us your name.")), Length(max=120)])
     address = StringField(_l("Address"), validators=[Length(max=300)])
-    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    language = language_field()
 
 
 class PasswordForm(FlaskForm):
-    old_password = PasswordField(_l("Current password"), validators=[DataRequired(_l("Enter your current password."))])
-    new_password = PasswordField(_l("New password"), validators=[
-        DataRequired(_l("Choose a new password.")), Length(min=8, max=200, message=_l("Use 8 to 200 characters."))])
-    confirm = PasswordField(_l("Repeat the new password"), validators=[
-        EqualTo("new_password", _l("The passwords do not match."))])
+    old_password = PasswordField(_l("Current password"),
+                                 validators=[DataRequired(_l("Enter your current password."))])
+    new_password = new_password_field(_l("New password"))
+    confirm = confirm_field("new_password", _l("Repeat the new password"))
 
 
 class SetPasswordForm(FlaskForm):
-    password = PasswordField(_l("Password"), validators=[
-        DataRequired(_l("Choose a password.")), Length(min=8, max=200, message=_l("Use 8 to 200 characters."))])
-    confirm = PasswordField(_l("Repeat the password"), validators=[
-        EqualTo("password", _l("The passwords do not match."))])
+    password = new_password_field()
+    confirm = confirm_field("password")
