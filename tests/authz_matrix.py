@@ -1,0 +1,151 @@
+"""Who may open what: one line per endpoint of the portal.
+
+tests/test_authorization.py requests every route as each kind of visitor and checks the
+outcome this table promises; a route without a line here fails the suite. Adding a route?
+Add its line. If its URL has a new argument, add a sample below so the page is really
+rendered (otherwise a dummy id is used and the right role gets a 404, which still passes).
+
+Access levels:
+
+- ``PUBLIC``: anyone, signed in or not: never a 403 (it may still redirect, as ``/`` sends
+  everyone where they belong and logging out ends on the login page).
+- ``VISITORS``: people without an account (login, register); an account is sent home.
+- ``SIGNED_IN``: any account; a visitor is sent to the login page and back.
+- ``only("manager", …)``: these roles; a visitor is sent to the login page, others get 403.
+- ``SECRET_LINK``: whoever holds the emailed link (password links, applicants' links);
+  the URL argument ``token`` is the secret, and a wrong one is 404/410 for everybody.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Callable
+
+from sqlalchemy import select
+
+from portal import people, runs
+from portal.db import db
+from portal.notifications import Email
+from tests import factories
+
+PUBLIC = "public"
+VISITORS = "visitors"
+SIGNED_IN = "signed-in"
+SECRET_LINK = "secret-link"
+
+ANONYMOUS = "anonymous"
+WHO = (ANONYMOUS, "client", "worker", "manager", "warehouse")
+
+
+def only(*roles: str) -> frozenset[str]:
+    """Access for these roles alone."""
+    return frozenset(roles)
+
+
+ACCESS: dict[str, str | frozenset[str]] = {
+    # the platform
+    "static": PUBLIC,
+    "index": PUBLIC,
+    "set_language": PUBLIC,
+    "health.healthz": PUBLIC,
+    "health.readyz": PUBLIC,
+    # signing in, one's own account
+    "auth.login": VISITORS,
+    "auth.register": VISITORS,
+    "auth.logout": PUBLIC,
+    "auth.account": SIGNED_IN,
+    "auth.change_password": SIGNED_IN,
+    "auth.own_photo": SIGNED_IN,
+    "auth.set_password": SECRET_LINK,
+    # the applicants' public site
+    "applicants.home": PUBLIC,
+    # clients
+    "clients.home": only("client"),
+    # workers
+    "workers.home": only("worker"),
+    # warehouse (managers look at the kits too)
+    "warehouse.home": only("warehouse", "manager"),
+    # managers
+    "managers.home": only("manager"),
+    "managers.people_list": only("manager"),
+    "managers.person": only("manager"),
+    "managers.deactivate": only("manager"),
+    "managers.reactivate": only("manager"),
+    "managers.new_staff": only("manager"),
+    "managers.new_worker": only("manager"),
+    "managers.photo": only("manager"),
+    "managers.emails": only("manager"),
+    "managers.email": only("manager"),
+    "managers.email_html": only("manager"),
+    "managers.runs_list": only("manager"),
+    "managers.run_progress": only("manager"),
+}
+
+
+# -- Samples for URL arguments --------------------------------------------------------------
+# Keyed by argument name, or by (endpoint, argument) where one name means different things.
+# Each maker runs inside the test's app context and returns the value to put in the URL.
+
+_seq = itertools.count(1)
+
+
+def _invited_worker() -> people.User:
+    """A worker added by hand, with a portrait and an invitation email."""
+    return people.add_worker(f"invited{next(_seq)}@example.test", "Invited Cat",
+                             photo=factories.image_bytes())
+
+
+def _invitation() -> Email:
+    return db.session.scalar(select(Email).where(Email.to == _invited_worker().email))
+
+
+def _password_link_token() -> str:
+    return re.search(r"/set-password/([\w-]+)", _invitation().text_body).group(1)
+
+
+SAMPLES: dict[str | tuple[str, str], Callable[[], object]] = {
+    "filename": lambda: "css/portal.css",
+    "token": _password_link_token,
+    "user_id": lambda: factories.user("worker").id,
+    "email_id": lambda: _invitation().id,
+    "photo_id": lambda: people.worker_photo(_invited_worker().id).id,
+    "run_id": lambda: runs.claim_run("sample", f"authz-{next(_seq)}").id,
+}
+
+DUMMY_ID = 987_654  # an argument without a sample: no such object, the right role gets 404
+
+
+def sample(endpoint: str, argument: str) -> object:
+    maker = SAMPLES.get((endpoint, argument)) or SAMPLES.get(argument)
+    return maker() if maker else DUMMY_ID
+
+
+def who_may_open(access) -> str:
+    """One kind of visitor the line lets through (to test a route as someone allowed)."""
+    if access == SIGNED_IN:
+        return "client"
+    if isinstance(access, frozenset):
+        return sorted(access)[0]
+    return ANONYMOUS
+
+
+def url_of(rule, **override) -> str:
+    """The rule's URL with every argument filled from SAMPLES (objects created now)."""
+    values = {arg: sample(rule.endpoint, arg) for arg in sorted(rule.arguments)} | override
+    db.session.commit()  # the request runs in its own session and must see the samples
+    return rule.build(values)[1]
+
+
+def unsafe_methods(rule) -> list[str]:
+    return sorted(rule.methods & {"POST", "PUT", "PATCH", "DELETE"})
+
+
+def browser(app, who: str):
+    """A test client: an anonymous visitor, or signed in as a new account of role ``who``."""
+    client = app.test_client()
+    if who != ANONYMOUS:
+        user = factories.user(who)
+        response = client.post("/login", data={"email": user.email, "password": factories.PASSWORD})
+        assert response.status_code == 303, f"could not sign in as {who}"
+    return client
