@@ -50,6 +50,9 @@ def load(test_config: dict | None = None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": env.get("REDIS_URL") or None,
         "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:%s" % env.get("PORT", "5000")),
+        # Reverse proxies in front of the app (0: trust no X-Forwarded-For). Login throttling
+        # and rate limits count by the client address, which is otherwise the proxy's.
+        "TRUSTED_PROXY_HOPS": int(env.get("TRUSTED_PROXY_HOPS", "0")),
         # Email
         "SMTP_HOST": env.get("SMTP_HOST") or None,
         "SMTP_PORT": int(env.get("SMTP_PORT", "25")),
