@@ -56,11 +56,18 @@ def home_url(user) -> str:
     return url_for(HOME_ENDPOINTS[user.role])
 
 
-def require_role(blueprint: Blueprint, *roles: str) -> None:
-    """Gate every route of ``blueprint``: anonymous → login page, other roles → 403."""
+def require_role(blueprint: Blueprint, *roles: str, public: tuple[str, ...] = ()) -> None:
+    """Gate every route of ``blueprint``: anonymous → login page, other roles → 403.
+
+    ``public`` names the views (by function name) that anyone may open; every other view,
+    including one added later, is gated by default.
+    """
+    open_endpoints = {f"{blueprint.name}.{view}" for view in public}
 
     @blueprint.before_request
     def _gate():
+        if request.endpoint in open_endpoints:
+            return None
         if not current_user.is_authenticated:
             # Come back here after signing in, but only to a page (never replay a POST).
             target = request.full_path.rstrip("?") if request.method == "GET" else None

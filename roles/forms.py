@@ -6,11 +6,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
+from portal import people
 from portal.errors import DomainError
 from portal.i18n import LANGUAGES
-from portal.people import MAX_PASSWORD, MIN_PASSWORD
 
 
 def apply_domain_error(form: FlaskForm, exc: DomainError) -> None:
@@ -22,12 +22,21 @@ def apply_domain_error(form: FlaskForm, exc: DomainError) -> None:
         form.form_errors.append(exc.message)
 
 
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _email_shape(form: FlaskForm, field) -> None:
+    """The people context's own rule, so a form and an operation never disagree."""
+    try:
+        people.valid_email(field.data)
+    except DomainError as exc:
+        raise ValidationError(exc.message) from None
+
+
 def email_field(label=_l("Email")) -> EmailField:
-    return EmailField(label, validators=[
-        DataRequired(_l("Enter an email address.")),
-        Email(_l("This does not look like an email address."), check_deliverability=False),
-        Length(max=254),
-    ])
+    return EmailField(label, filters=[_strip],
+                      validators=[DataRequired(_l("Enter an email address.")), _email_shape])
 
 
 def language_field(label=_l("Language")) -> SelectField:
@@ -37,8 +46,9 @@ def language_field(label=_l("Language")) -> SelectField:
 def new_password_field(label=_l("Password")) -> PasswordField:
     return PasswordField(label, validators=[
         DataRequired(_l("Choose a password.")),
-        Length(min=MIN_PASSWORD, max=MAX_PASSWORD,
-               message=_l("Use %(min)s to %(max)s characters.", min=MIN_PASSWORD, max=MAX_PASSWORD)),
+        Length(min=people.MIN_PASSWORD, max=people.MAX_PASSWORD,
+               message=_l("Use %(min)s to %(max)s characters.",
+                          min=people.MIN_PASSWORD, max=people.MAX_PASSWORD)),
     ])
 
 

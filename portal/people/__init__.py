@@ -32,6 +32,7 @@ from portal.people.accounts import (
     set_language,
     set_password_with_token,
     update_profile,
+    valid_email,
     worker_profile,
 )
 from portal.people.demo import DEMO_PASSWORD, demo_logins
@@ -45,5 +46,5 @@ __all__ = [
     "demo_logins", "get_person", "get_photo", "get_user", "invite_staff", "normalize_email",
     "open_session", "password_token_user", "purge_expired", "register_client", "search_people",
     "session_user", "set_active", "set_language", "set_password_with_token", "update_profile",
-    "worker_photo", "worker_profile",
+    "valid_email", "worker_photo", "worker_profile",
 ]

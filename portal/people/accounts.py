@@ -64,7 +64,8 @@ def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def _valid_email(email: str) -> str:
+def valid_email(email: str) -> str:
+    """The email, normalised, if it looks like an address (forms check with this too)."""
     email = normalize_email(email)
     if len(email) > 254 or not _EMAIL_SHAPE.fullmatch(email):
         raise DomainError(_l("This does not look like an email address."), field="email")
@@ -141,7 +142,7 @@ def _issue_password_link(user: User) -> str:
 
 def register_client(email: str, password: str, name: str, address: str, language: str = "en") -> User:
     """A cat signs up as a client: account, ``client.registered`` and a welcome email."""
-    email, name = _valid_email(email), _valid_name(name)
+    email, name = valid_email(email), _valid_name(name)
     address, language = _valid_address(address, required=True), _valid_language(language)
     password_hash = _new_password_hash(password)
     with transaction():
@@ -154,7 +155,7 @@ def register_client(email: str, password: str, name: str, address: str, language
 
 def create_manager(email: str, password: str, name: str = "", language: str = "en") -> User:
     """The first manager, from the command line (``flask create-manager``)."""
-    email = _valid_email(email)
+    email = valid_email(email)
     name, language = _valid_name(name or email.split("@")[0]), _valid_language(language)
     password_hash = _new_password_hash(password)
     with transaction():
@@ -167,7 +168,7 @@ def invite_staff(role: str, email: str, name: str, language: str, by: User) -> U
     """A manager creates a manager or warehouse account; the new member sets a password by email."""
     if role not in STAFF_ROLES:
         raise DomainError(_l("Staff are managers or warehouse staff."), field="role")
-    email, name, language = _valid_email(email), _valid_name(name), _valid_language(language)
+    email, name, language = valid_email(email), _valid_name(name), _valid_language(language)
     with transaction():
         user = _new_account(role, email, name, language)
         publish(f"{role}.invited", _public(user) | {"by": by.id})
@@ -185,7 +186,7 @@ def add_worker(
 
     ``photo`` is the uploaded file as it came: it is checked and re-encoded here.
     """
-    email, name, language = _valid_email(email), _valid_name(name), _valid_language(language)
+    email, name, language = valid_email(email), _valid_name(name), _valid_language(language)
     if age is not None and not 0 <= age <= 40:
         raise DomainError(_l("Age is 0 to 40 years."), field="age")
     clean = reencode(photo) if photo else None  # CPU work before the transaction starts

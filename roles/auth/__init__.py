@@ -5,18 +5,21 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from portal import people
-from portal.auth import current_session_token, home_url, sign_in, sign_out
+from portal.auth import current_session_token, home_url, require_role, sign_in, sign_out
 from portal.errors import DomainError
 from portal.htmx import redirect as htmx_redirect
 from portal.htmx import render
+from portal.security import safe_redirect_target
 from roles.auth.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm, SetPasswordForm
 from roles.forms import apply_domain_error
 from roles.photos import photo_response
 
 bp = Blueprint("auth", __name__)
+# One's own account needs a sign-in (any role); only these views are open to visitors.
+require_role(bp, *people.ROLES, public=("login", "logout", "register", "set_password"))
 
 
 def _client_address() -> str:
@@ -29,10 +32,8 @@ def _sign_in(user: people.User) -> None:
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site: never //elsewhere or /\\elsewhere (an open redirect)."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return None
+    """Only a path on this site: never //elsewhere, /\\elsewhere or /<tab>/elsewhere."""
+    return safe_redirect_target(target)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -93,7 +94,6 @@ def _own_profile() -> people.WorkerProfile | None:
 
 
 @bp.route("/account", methods=["GET", "POST"])
-@login_required
 def account():
     """Everyone edits their own name, address and language."""
     form = ProfileForm(obj=current_user)
@@ -112,7 +112,6 @@ def account():
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
-@login_required
 def change_password():
     """Change one's password with the current one; other browsers are signed out."""
     form = PasswordForm()
@@ -129,7 +128,6 @@ def change_password():
 
 
 @bp.get("/account/photo")
-@login_required
 def own_photo():
     """A worker's own portrait, as managers (and later their clients) see it."""
     return photo_response(people.worker_photo(current_user.id))
