@@ -1,7 +1,10 @@
 from datetime import timedelta
 
+import pytest
+
 from portal import clock
 from tests import factories
+from tests.accounts import field_error
 
 
 def test_each_role_lands_on_its_own_home(client, db):
@@ -78,3 +81,59 @@ def test_deactivated_account_cannot_sign_in_and_is_signed_out(app, client, db, l
     assert other.get("/worker/").status_code == 302
     response = other.post("/login", data={"email": worker.email, "password": factories.PASSWORD})
     assert b"Wrong email or password." in response.data
+
+
+def test_after_signing_in_the_visitor_comes_back_to_the_page_they_asked_for(client, db):
+    user = factories.user("manager")
+    gate = client.get("/manager/people?role=worker")
+    assert gate.headers["Location"] == "/login?next=/manager/people?role%3Dworker"
+
+    response = client.post("/login", data={"email": user.email, "password": factories.PASSWORD,
+                                           "next": "/manager/people?role=worker"})
+
+    assert response.headers["Location"] == "/manager/people?role=worker"
+
+
+@pytest.mark.parametrize("target", ["//evil.test/", "/\\evil.test/", "https://evil.test/"])
+def test_signing_in_never_sends_anyone_to_another_site(client, db, target):
+    user = factories.user("client")
+
+    response = client.post("/login", data={"email": user.email, "password": factories.PASSWORD, "next": target})
+
+    assert response.headers["Location"] == "/client/"
+
+
+def test_an_htmx_request_without_a_session_is_told_to_go_to_the_login_page(client, db):
+    response = client.get("/manager/people?q=tom", headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    assert response.headers["HX-Redirect"].startswith("/login?next=")
+
+
+def test_another_role_gets_a_clear_403_page(client, db, login_as):
+    login_as("client")
+
+    response = client.get("/manager/people")
+
+    assert response.status_code == 403
+    assert b"You are not allowed here" in response.data
+
+
+def test_a_login_form_with_empty_fields_says_what_is_missing(client, db):
+    response = client.post("/login", data={"email": "", "password": ""})
+
+    assert field_error(response, "email") == "Enter your email."
+    assert field_error(response, "password") == "Enter your password."
+
+
+def test_the_throttled_page_comes_back_to_an_htmx_login_form_too(client, db):
+    clock.freeze(clock.now())
+    for _ in range(10):
+        client.post("/login", data={"email": "tom@example.test", "password": "bad password"})
+
+    response = client.post("/login", data={"email": "tom@example.test", "password": "bad password"},
+                           headers={"HX-Request": "true"})
+
+    assert response.status_code == 429
+    assert b"Too many failed sign-ins. Please wait 15 minutes and try again." in response.data
+    assert b"<html" not in response.data
