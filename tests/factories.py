@@ -44,3 +44,15 @@ def image_bytes(fmt: str = "PNG", size=(64, 48), colour=(200, 120, 40), exif: by
     kwargs = {"exif": exif} if exif else {}
     img.save(out, format=fmt, **kwargs)
     return out.getvalue()
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A tiny PNG whose header claims ``width`` × ``height`` pixels (a decompression bomb)."""
+    import struct
+    import zlib
+
+    png = bytearray(image_bytes("PNG", size=(1, 1)))
+    ihdr = 8 + 8  # signature, then the IHDR chunk's length and type
+    png[ihdr:ihdr + 8] = struct.pack(">II", width, height)
+    png[ihdr + 13:ihdr + 17] = struct.pack(">I", zlib.crc32(png[ihdr - 4:ihdr + 13]))
+    return bytes(png)
