@@ -91,10 +91,7 @@ def _init_templates(app: Flask) -> None:
             if current_user.is_authenticated:
                 people.set_language(current_user.id, lang)
             session["lang"] = lang
-        target = request.form.get("next") or "/"
-        if not target.startswith("/") or target.startswith("//"):
-            target = "/"
-        return redirect(target)
+        return redirect(security.safe_redirect_target(request.form.get("next")) or "/")
 
     @app.get("/")
     def index():

@@ -1,4 +1,4 @@
-"""Security headers on every response."""
+"""Security headers on every response, and where a redirect may send the browser."""
 
 from __future__ import annotations
 
@@ -33,3 +33,16 @@ def init_app(app: Flask) -> None:
         if response.mimetype == "text/html":
             h.setdefault("Cache-Control", "no-store")
         return response
+
+
+def safe_redirect_target(target: str | None) -> str | None:
+    """``target`` when it is a path on this site, else None (no open redirect).
+
+    Browsers drop tabs and newlines from a URL and read a backslash as a slash, so
+    ``/\\evil.example`` and ``/<tab>/evil.example`` lead to another site like ``//evil.example``.
+    """
+    if not target or any(ch == "\\" or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return None
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
