@@ -56,3 +56,13 @@ def png_claiming(width: int, height: int) -> bytes:
     png[ihdr:ihdr + 8] = struct.pack(">II", width, height)
     png[ihdr + 13:ihdr + 17] = struct.pack(">I", zlib.crc32(png[ihdr - 4:ihdr + 13]))
     return bytes(png)
+
+
+def gps_exif(latitude=(55.0, 45.0, 21.0), longitude=(37.0, 37.0, 4.0)) -> bytes:
+    """EXIF with a camera make and a GPS position, as a phone writes it into a photo."""
+    from PIL import ExifTags
+
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "CatPhone"
+    exif.get_ifd(ExifTags.IFD.GPSInfo).update({1: "N", 2: latitude, 3: "E", 4: longitude})
+    return exif.tobytes()
