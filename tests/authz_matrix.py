@@ -23,6 +23,7 @@ import re
 from typing import Callable
 
 from sqlalchemy import select
+from werkzeug.routing import AnyConverter
 
 from portal import people, runs
 from portal.db import db
@@ -116,13 +117,21 @@ SAMPLES: dict[str | tuple[str, str], Callable[[], object]] = {
 DUMMY_ID = 987_654  # an argument without a sample: no such object, the right role gets 404
 
 
-def sample(endpoint: str, argument: str) -> object:
-    maker = SAMPLES.get((endpoint, argument)) or SAMPLES.get(argument)
-    return maker() if maker else DUMMY_ID
+def sample(rule, argument: str) -> object:
+    """A value for ``argument`` of ``rule``: its sample, else one the URL accepts."""
+    maker = SAMPLES.get((rule.endpoint, argument)) or SAMPLES.get(argument)
+    if maker:
+        return maker()
+    converter = rule._converters[argument]
+    if isinstance(converter, AnyConverter):
+        return min(converter.items)
+    return DUMMY_ID
 
 
-def who_may_open(access) -> str:
-    """One kind of visitor the line lets through (to test a route as someone allowed)."""
+def who_may_open(endpoint: str) -> str:
+    """One kind of visitor the endpoint's line lets through (to test it as someone allowed)."""
+    access = ACCESS.get(endpoint)
+    assert access is not None, f"{endpoint} has no line in tests/authz_matrix.py ACCESS"
     if access == SIGNED_IN:
         return "client"
     if isinstance(access, frozenset):
@@ -132,7 +141,7 @@ def who_may_open(access) -> str:
 
 def url_of(rule, **override) -> str:
     """The rule's URL with every argument filled from SAMPLES (objects created now)."""
-    values = {arg: sample(rule.endpoint, arg) for arg in sorted(rule.arguments)} | override
+    values = {arg: sample(rule, arg) for arg in sorted(rule.arguments)} | override
     db.session.commit()  # the request runs in its own session and must see the samples
     return rule.build(values)[1]
 
