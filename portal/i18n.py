@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import request, session
+from flask import has_request_context, request, session
 from flask_login import current_user
 
 LANGUAGES = {"en": "English", "ru": "Русский"}
 
 
-def select_locale() -> str:
+def select_locale() -> str | None:
+    if not has_request_context():
+        return None  # a job or a test outside a request: the default (emails force their own)
     if current_user and current_user.is_authenticated:
         return current_user.language
     chosen = session.get("lang")
