@@ -10,10 +10,5 @@ from portal import people, runs
 @dramatiq.actor(queue_name="schedule", max_retries=3)
 def purge_sessions(run_id: int) -> None:
     """Daily: forget expired sign-in sessions and old login failures."""
-    runs.start(run_id, total=1)
-    try:
+    with runs.tracking(run_id, total=1):
         people.purge_expired()
-    except Exception as exc:
-        runs.fail(run_id, repr(exc))
-        raise
-    runs.finish(run_id)

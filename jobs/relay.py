@@ -9,10 +9,13 @@ import dramatiq
 from flask import current_app
 
 from jobs.events import close_event, consumers_of, handle_event
-from portal import events, notifications
+from portal import clock, events, notifications, runs
 from portal.db import db
 
 log = logging.getLogger(__name__)
+
+# Events re-sent per step of a manager's re-send run (one progress update each).
+RESEND_CHUNK = 100
 
 
 def send_event(event_id: str, name: str) -> None:
@@ -26,26 +29,44 @@ def send_event(event_id: str, name: str) -> None:
 def relay(pending: list[tuple[str, str]]) -> None:
     """Called after a commit: hand the new events to the broker.
 
-    Never raises: if the broker is unreachable the sweep sends them later.
+    Never raises: if the broker is unreachable the sweep sends them later. Stops at
+    the first failure rather than making the request wait on every event.
     """
     for event_id, name in pending:
         try:
             send_event(event_id, name)
         except Exception:  # noqa: BLE001 - the sweep repairs this
             log.warning("relay could not send %s %s; the sweep will", name, event_id, exc_info=True)
+            return
+
+
+def send_again(pending: list[tuple[str, str]]) -> None:
+    """Re-send events: noted first (and committed), so a concurrent sweep skips them."""
+    events.mark_sent([event_id for event_id, _ in pending])
+    db.session.commit()
+    for event_id, name in pending:
+        send_event(event_id, name)
 
 
 @dramatiq.actor(queue_name="schedule", max_retries=0)
 def sweep_outbox() -> None:
     """Re-send events nobody confirmed after ~30 s, and wake emails whose retry is due."""
-    older = timedelta(seconds=current_app.config["OUTBOX_RESEND_AFTER"])
-    due = [(ev.id, ev.name) for ev in events.due_for_resend(older)]
-    db.session.commit()
-    for event_id, name in due:
-        send_event(event_id, name)
+    due = events.due_for_resend(timedelta(seconds=current_app.config["OUTBOX_RESEND_AFTER"]))
+    send_again(due)
     if due:
         log.info("outbox sweep re-sent %d events", len(due))
     from jobs.notifications import deliver
 
     for email_id in notifications.emails_due():
         deliver.send(email_id)
+
+
+@dramatiq.actor(queue_name="schedule", max_retries=0)
+def resend_unconfirmed(run_id: int) -> None:
+    """A manager's "Re-send unconfirmed events now": every event not done, in steps."""
+    pending = events.unconfirmed(created_before=clock.now())
+    with runs.tracking(run_id, total=len(pending)):
+        for done in range(0, len(pending), RESEND_CHUNK):
+            chunk = pending[done:done + RESEND_CHUNK]
+            send_again(chunk)
+            runs.progress(run_id, done + len(chunk))

@@ -7,16 +7,16 @@ new event ids. Nothing here knows about the broker.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Callable
 
+from sqlalchemy import case, func, literal, select, update
 from sqlalchemy import event as sa_event
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, SessionTransaction
 
 from portal import clock
-from portal.db import db
+from portal.db import UTCDateTime, db
 from portal.events.models import HandledEvent, OutboxEvent
 
 __all__ = [
@@ -27,8 +27,15 @@ __all__ = [
     "claim",
     "mark_done_if_complete",
     "due_for_resend",
+    "unconfirmed",
+    "mark_sent",
     "is_handled",
+    "RESEND_RUN",
 ]
+
+# The run a manager starts from the runs page to re-send every unconfirmed event now
+# (after fixing an outage, rather than waiting for the sweep's growing intervals).
+RESEND_RUN = "outbox.resend"
 
 _PENDING = "outbox_pending"
 _hooks: list[Callable[[list[tuple[str, str]]], None]] = []
@@ -39,10 +46,11 @@ def publish(name: str, payload: dict) -> OutboxEvent:
     if "." not in name:
         raise ValueError("event names look like 'order.accepted'")
     ev = OutboxEvent(name=name, payload=payload, created_at=clock.now(), sends=0)
-    session = db.session
+    session = db.session()
     session.add(ev)
     session.flush([ev])
-    session.info.setdefault(_PENDING, []).append((ev.id, ev.name))
+    # Remember the SAVEPOINT it was published in (if any): rolling that back drops it.
+    session.info.setdefault(_PENDING, []).append((ev.id, ev.name, session.get_nested_transaction()))
     return ev
 
 
@@ -54,37 +62,56 @@ def on_commit(hook: Callable[[list[tuple[str, str]]], None]) -> None:
 
 @sa_event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
-    ids = session.info.pop(_PENDING, None)
-    if ids:
+    # Releasing a SAVEPOINT fires this too: the events wait for the real commit.
+    if session.get_nested_transaction() is not None:
+        return
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        ids = [(event_id, name) for event_id, name, _ in pending]
         for hook in list(_hooks):
             hook(ids)
 
 
 @sa_event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
-    # An event of a rolled-back transaction never existed.
-    session.info.pop(_PENDING, None)
+    # An event of a rolled-back transaction never existed; a SAVEPOINT rolled back
+    # drops only what was published inside it.
+    savepoint = session.get_nested_transaction()
+    if savepoint is None:
+        session.info.pop(_PENDING, None)
+    elif _PENDING in session.info:
+        session.info[_PENDING] = [p for p in session.info[_PENDING] if not _inside(p[2], savepoint)]
+
+
+def _inside(tx: SessionTransaction | None, savepoint: SessionTransaction) -> bool:
+    while tx is not None:
+        if tx is savepoint:
+            return True
+        tx = tx.parent
+    return False
 
 
 def claim(event_id: str, handler: str) -> OutboxEvent | None:
     """Start handling ``event_id`` by ``handler`` in the current transaction.
 
     Returns the event, or None when this handler already handled it (or it does not
-    exist). The unique (event, handler) row is flushed at once so a concurrent
-    duplicate waits here and then finds it taken.
+    exist). The unique (event, handler) row is inserted at once, so a concurrent
+    duplicate waits here for the first transaction and then inserts nothing. No
+    SAVEPOINT: on SQLite (pysqlite) releasing one that opened the transaction
+    commits it, which would mark the event handled before the consumer's work is.
     """
     session = db.session
     ev = session.get(OutboxEvent, event_id)
     if ev is None:
         return None
-    if is_handled(event_id, handler):
-        return None
-    try:
-        with session.begin_nested():
-            session.add(HandledEvent(event_id=event_id, handler=handler, handled_at=clock.now()))
-    except IntegrityError:
-        return None
-    return ev
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    insert = (
+        dialect.insert(HandledEvent.__table__)
+        .values(event_id=event_id, handler=handler, handled_at=clock.now())
+        .on_conflict_do_nothing()
+        .returning(HandledEvent.id)
+    )
+    return ev if session.execute(insert).scalar() is not None else None
 
 
 def is_handled(event_id: str, handler: str) -> bool:
@@ -113,23 +140,47 @@ def mark_done_if_complete(event_id: str, handlers: list[str]) -> bool:
     return False
 
 
-def due_for_resend(older_than: timedelta, limit: int = 500) -> list[OutboxEvent]:
-    """Events not done whose last send (or creation) is older than ``older_than``.
+# A re-send waits twice as long as the one before, up to 2**6 times the first wait
+# (32 min after 30 s): a consumer that is down for hours is not flooded.
+MAX_DOUBLINGS = 6
 
-    Marks them as sent now, so concurrent sweeps do not pile up duplicates.
-    """
-    cutoff = clock.now() - older_than
-    rows = list(
-        db.session.scalars(
-            select(OutboxEvent)
-            .where(OutboxEvent.done_at.is_(None), OutboxEvent.created_at <= cutoff)
-            .where((OutboxEvent.sent_at.is_(None)) | (OutboxEvent.sent_at <= cutoff))
-            .order_by(OutboxEvent.created_at)
-            .limit(limit)
-        )
-    )
+
+def due_for_resend(older_than: timedelta, limit: int = 500) -> list[tuple[str, str]]:
+    """``(id, name)`` of events not done whose last send (or creation) is older than
+    ``older_than``, doubled for each earlier re-send; the oldest first."""
     now = clock.now()
-    for ev in rows:
-        ev.sent_at = now
-        ev.sends = (ev.sends or 0) + 1
-    return rows
+    last_sent = func.coalesce(OutboxEvent.sent_at, OutboxEvent.created_at)
+    cutoff = case(
+        *[(OutboxEvent.sends <= n, literal(now - older_than * 2**n, UTCDateTime)) for n in range(MAX_DOUBLINGS)],
+        else_=literal(now - older_than * 2**MAX_DOUBLINGS, UTCDateTime),
+    )
+    rows = db.session.execute(
+        select(OutboxEvent.id, OutboxEvent.name)
+        .where(OutboxEvent.done_at.is_(None), last_sent <= cutoff)
+        .order_by(OutboxEvent.created_at)
+        .limit(limit)
+    )
+    return [(row.id, row.name) for row in rows]
+
+
+def unconfirmed(created_before: datetime) -> list[tuple[str, str]]:
+    """``(id, name)`` of every event created before ``created_before`` and not done yet."""
+    return [
+        (row.id, row.name)
+        for row in db.session.execute(
+            select(OutboxEvent.id, OutboxEvent.name)
+            .where(OutboxEvent.done_at.is_(None), OutboxEvent.created_at < created_before)
+            .order_by(OutboxEvent.created_at)
+        )
+    ]
+
+
+def mark_sent(event_ids: list[str]) -> None:
+    """Note that these events are handed to the broker (again) now: the next re-send
+    waits longer, and a concurrent sweep does not pick them up too."""
+    if event_ids:
+        db.session.execute(
+            update(OutboxEvent)
+            .where(OutboxEvent.id.in_(event_ids))
+            .values(sent_at=clock.now(), sends=OutboxEvent.sends + 1)
+        )
