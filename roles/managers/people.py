@@ -21,9 +21,9 @@ def people_list():
     role = request.args.get("role", "")
     q = request.args.get("q", "")
     page = request.args.get("page", 1, type=int)
-    pagination = people.search_people(role or None, q, page, per_page=current_app.config["PER_PAGE"])
+    found = people.search_people(role or None, q, page, per_page=current_app.config["PER_PAGE"])
     return render("managers/people.html", "managers/_people_table.html",
-                  pagination=pagination, role=role, q=q, roles=people.ROLES)
+                  found=found, role=role, q=q, roles=people.ROLES)
 
 
 @bp.get("/people/<int:user_id>")
