@@ -4,7 +4,7 @@ import io
 import re
 
 import pytest
-from PIL import ExifTags, Image
+from PIL import Image
 
 from portal import people
 from tests import factories
