@@ -31,14 +31,19 @@ def _middleware() -> list:
 
 def _build() -> dramatiq.Broker:
     if REDIS_URL:
+        import redis
         from dramatiq.brokers.redis import RedisBroker
 
-        # Measured (ARCHITECTURE.md): with defaults a killed worker's messages were not
-        # redelivered for minutes. A 15 s heartbeat lets another worker take them over
-        # soon; maintenance on ~1 in 100 acks keeps that check cheap.
+        # Measured (ARCHITECTURE.md): with the defaults a killed worker's messages were
+        # not redelivered for minutes. Here a worker silent for 15 s counts as dead, and
+        # the maintenance that puts its messages back runs on ~1 in 100 broker calls
+        # (the chance is per million; the default 1000 is 1 in 1000).
+        # Timeouts: a request relaying events after its commit must not hang on an
+        # unreachable Redis; the sweep sends them later.
+        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=5, socket_timeout=15)
         return RedisBroker(
-            url=REDIS_URL, middleware=_middleware(), heartbeat_timeout=15_000,
-            dead_message_ttl=7 * 24 * 3600 * 1000, maintenance_chance=100,
+            client=client, middleware=_middleware(), heartbeat_timeout=15_000,
+            maintenance_chance=10_000, dead_message_ttl=7 * 24 * 3600 * 1000,
         )
     return StubBroker(middleware=_middleware())
 
