@@ -1,29 +1,59 @@
-"""Friendly error pages; a domain error becomes a clear message."""
+"""Friendly error pages in the visitor's language and layout; never a traceback."""
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template, request, session, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
+from markupsafe import escape
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.db import db
+from portal.errors import DomainError
+from portal.i18n import LANGUAGES
 
-TITLES = {
-    400: "Bad request", 403: "Not allowed", 404: "Page not found", 405: "Not allowed",
-    413: "Too large", 429: "Too many requests", 500: "Something went wrong",
-}
+# When even the error page fails (the layout asks the database who is signed in, and the
+# database may be what broke), this plain page is what is left: no layout, no database.
+BARE_500 = """<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{title} · MCF</title>
+<link rel="stylesheet" href="{css}"></head>
+<body><main class="container"><h1>{title}</h1><p>{text}</p><p><a href="/">MCF</a></p></main></body>
+</html>
+"""
+
+
+def _bare_500() -> str:
+    """The page of last resort, in the visitor's language as far as it is known without the database."""
+    lang = session.get("lang")
+    if lang not in LANGUAGES:
+        lang = request.accept_languages.best_match(list(LANGUAGES)) or "en"
+    with force_locale(lang):
+        return BARE_500.format(
+            lang=lang, css=url_for("static", filename="css/portal.css"),
+            title=escape(_("Something went wrong on our side")),
+            text=escape(_("We have logged the problem and will look at it. Please try again in a moment.")),
+        )
+
+
+def _page(code: int, message=None):
+    return render_template("errors/error.html", code=code, message=message), code
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):
-        return render_template("errors/error.html", code=403,
-                               message=_("Your form expired or came from elsewhere. Reload the page and try again.")), 403
+        return _page(403, _("Your form expired or came from elsewhere. Reload the page and try again."))
+
+    @app.errorhandler(DomainError)
+    def _refused(exc: DomainError):
+        # Views catch refusals next to their form; one that gets here still deserves its words.
+        db.session.rollback()
+        return _page(exc.status_code, exc.message)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
-        response = exc.get_response()
+        response = exc.get_response()  # keeps headers such as Allow and Retry-After
         if request.path.startswith("/static/"):
             return response
         response.data = render_template("errors/error.html", code=exc.code, message=None)
@@ -34,4 +64,8 @@ def init_app(app: Flask) -> None:
     def _unexpected(exc: Exception):
         db.session.rollback()
         app.logger.exception("unexpected error on %s %s", request.method, request.path)
-        return render_template("errors/error.html", code=500, message=None), 500
+        try:
+            return _page(500)
+        except Exception:  # noqa: BLE001 - the page of last resort must not fail
+            app.logger.exception("the error page failed too on %s %s", request.method, request.path)
+            return _bare_500(), 500, {"Content-Type": "text/html; charset=utf-8"}
