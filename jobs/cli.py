@@ -32,12 +32,18 @@ def init_app(app: Flask) -> None:
 
     @app.cli.command("scheduler")
     def scheduler() -> None:
-        """Run the periodic schedule (one process per deployment)."""
+        """Run the periodic schedule (one process per deployment); SIGTERM stops it."""
+        from jobs import is_in_process
         from jobs.schedule import run_forever
 
+        if is_in_process():
+            # Its work would go to a queue no worker reads, and the periods claimed lost.
+            raise click.ClickException(
+                "the scheduler process needs REDIS_URL; without Redis `flask serve` runs the schedule"
+            )
         stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        try:
-            run_forever(app, stop)
-        except KeyboardInterrupt:
-            stop.set()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        click.echo("scheduler running")
+        run_forever(app, stop)
+        click.echo("scheduler stopped")

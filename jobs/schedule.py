@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable
 
-from portal import clock, runs
+from jobs.events import consumer
+from portal import clock, events, runs
 
 log = logging.getLogger(__name__)
 
@@ -148,9 +149,14 @@ def run_due(jobs: list[Periodic], now: datetime | None = None) -> list[tuple[str
             continue
         for key in _missing_periods(job, now):
             run = runs.claim_run(job.name, key, started_by="scheduler")
-            if run is not None:  # None: another scheduler (or a repeated tick) has it
+            if run is None:  # another scheduler (or a repeated tick) has it
+                continue
+            try:
                 job.send(run.id)
-                started.append((job.name, key))
+            except Exception:
+                runs.release_run(run.id)  # the next tick claims it again: never skipped
+                raise
+            started.append((job.name, key))
     return started
 
 
@@ -165,6 +171,19 @@ def _missing_periods(job: Periodic, now: datetime) -> list[str]:
         keys.append(key)
         key = cadence.next_key(key)
     return keys
+
+
+def on_demand_jobs() -> dict[str, Callable[[int], object]]:
+    """Runs a manager may start now from the runs page (``portal.runs.request_run``)."""
+    from jobs.relay import resend_unconfirmed
+
+    return {events.RESEND_RUN: resend_unconfirmed.send}
+
+
+@consumer("run.requested")
+def start_requested_run(payload: dict, event_id: str) -> None:
+    """A manager asked for a run: hand it to its job."""
+    on_demand_jobs()[payload["kind"]](payload["run_id"])
 
 
 def run_forever(app, stop: threading.Event, tick_seconds: float = 5.0) -> None:
