@@ -1,16 +1,34 @@
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, flash, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 
-from portal import runs
-from portal.htmx import render, wants_fragment
+from portal import events, runs
+from portal.errors import DomainError
+from portal.htmx import redirect, render, wants_fragment
 from roles.managers import bp
+from roles.managers.forms import EmptyForm
 
 
 @bp.get("/runs")
 def runs_list():
     """Background runs (billing, housekeeping) with their progress."""
-    return render("managers/runs.html", runs=runs.recent_runs(50))
+    return render("managers/runs.html", runs=runs.recent_runs(50), form=EmptyForm())
+
+
+@bp.post("/runs/resend-events")
+def resend_events():
+    """Re-send every event some part of the portal has not confirmed yet, now."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        runs.request_run(events.RESEND_RUN, started_by=current_user.name)
+    except DomainError as exc:
+        flash(str(exc.message), "error")
+    else:
+        flash(_("Re-sending unconfirmed events; the progress is below."), "success")
+    return redirect(url_for("managers.runs_list"))
 
 
 @bp.get("/runs/<int:run_id>/progress")

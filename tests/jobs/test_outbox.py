@@ -12,7 +12,7 @@ from jobs.broker import broker
 from jobs.events import consumers_of, handle_event
 from jobs.relay import sweep_outbox
 from portal import clock, events
-from portal.db import db, transaction
+from portal.db import transaction
 from portal.errors import DomainError
 from tests.conftest import ON_POSTGRES
 from tests.jobs.helpers import echo, echoed, is_done, relay_off
