@@ -9,7 +9,7 @@ import dramatiq
 from flask import current_app
 
 from jobs.events import close_event, consumers_of, handle_event
-from portal import clock, events, notifications, runs
+from portal import events, notifications, runs
 from portal.db import db
 
 log = logging.getLogger(__name__)
@@ -63,8 +63,9 @@ def sweep_outbox() -> None:
 
 @dramatiq.actor(queue_name="schedule", max_retries=0)
 def resend_unconfirmed(run_id: int) -> None:
-    """A manager's "Re-send unconfirmed events now": every event not done, in steps."""
-    pending = events.unconfirmed(created_before=clock.now())
+    """A manager's "Re-send unconfirmed events now": every event not done when they
+    asked, in steps."""
+    pending = events.unconfirmed(created_before=runs.get_run(run_id).created_at)
     with runs.tracking(run_id, total=len(pending)):
         for done in range(0, len(pending), RESEND_CHUNK):
             chunk = pending[done:done + RESEND_CHUNK]
