@@ -47,7 +47,12 @@ def consumers_of(event_name: str) -> list[str]:
 
 @dramatiq.actor(queue_name="events", max_retries=20)
 def handle_event(event_id: str, consumer_name: str) -> None:
-    """Run one consumer for one event, once."""
+    """Run one consumer for one event, once.
+
+    Two consumers of one event finishing at the same moment may each miss the other's
+    record and leave the event open; the sweep's re-send then finds both handled and
+    closes it.
+    """
     c = _consumers.get(consumer_name)
     if c is None:
         log.error("no consumer %s (event %s)", consumer_name, event_id)
