@@ -81,6 +81,7 @@ ACCESS: dict[str, str | frozenset[str]] = {
     "managers.email_html": only("manager"),
     "managers.runs_list": only("manager"),
     "managers.run_progress": only("manager"),
+    "managers.resend_events": only("manager"),
 }
 
 
