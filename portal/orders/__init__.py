@@ -1,1 +1,31 @@
 """Orders: booking, matching, the lifecycle, photos and feedback (the critical path)."""
+
+from portal.orders.models import (
+    ACTIVE_STATES, BUSY_STATES, FINAL_STATES, STATES, Feedback, Order, OrderPhoto, ServiceType,
+    TimelineEntry,
+)
+from portal.orders.operations import (
+    book_order, cancel_order, check_in, fail_no_show, fail_no_shows, finish_order, match_order,
+    overdue_order_ids, rate_order, rebook_order, report_problem, waiting_order_ids,
+)
+from portal.orders.pricing import Estimate, estimate, order_price
+from portal.orders.queries import (
+    OrderDetail, OrderFilters, can_see, client_orders, order_detail, order_photo, search_orders,
+    worker_orders,
+)
+from portal.orders.rules import check_in_opens_at, kit_is_issued, no_show_deadline
+from portal.orders.service_types import (
+    create_service_type, get_service_type, list_service_types, update_service_type,
+)
+from portal.orders.states import entry_label, state_label
+
+__all__ = [
+    "ACTIVE_STATES", "BUSY_STATES", "FINAL_STATES", "STATES", "Estimate", "Feedback", "Order",
+    "OrderDetail", "OrderFilters", "OrderPhoto", "ServiceType", "TimelineEntry", "book_order",
+    "can_see", "cancel_order", "check_in", "check_in_opens_at", "client_orders",
+    "create_service_type", "entry_label", "estimate", "fail_no_show", "fail_no_shows",
+    "finish_order", "get_service_type", "kit_is_issued", "list_service_types", "match_order",
+    "no_show_deadline", "order_detail", "order_photo", "order_price", "overdue_order_ids",
+    "rate_order", "rebook_order", "report_problem", "search_orders", "state_label",
+    "update_service_type", "waiting_order_ids", "worker_orders",
+]

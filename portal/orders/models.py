@@ -9,6 +9,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import UTCDateTime, db
+# Orders reads the people tables directly (the founding note's shared-database decision).
+from portal.people.models import User
 
 # The lifecycle (SPEC §7). Final states never change again.
 STATES = ("awaiting_worker", "assigned", "in_progress", "completed", "cancelled", "failed")
@@ -76,6 +78,9 @@ class Order(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     service_type: Mapped[ServiceType] = relationship(lazy="raise")
+    # Read-only views of the people tables, loaded only when a query asks for them.
+    client: Mapped[User] = relationship(foreign_keys=[client_id], lazy="raise", viewonly=True)
+    worker: Mapped[User | None] = relationship(foreign_keys=[worker_id], lazy="raise", viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (

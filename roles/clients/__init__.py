@@ -1,17 +1,14 @@
-"""The client's part: dashboard (orders and booking arrive with the orders issue)."""
+"""The client's part: dashboard, booking, the live order page, cancel, rate, rebook."""
 
 from __future__ import annotations
 
 from flask import Blueprint
 
 from portal.auth import require_role
-from portal.htmx import render
+from roles import order_pages
 
 bp = Blueprint("clients", __name__, url_prefix="/client")
 require_role(bp, "client")
+order_pages.install(bp)
 
-
-@bp.get("/")
-def home():
-    """The client's dashboard."""
-    return render("clients/home.html")
+from roles.clients import views  # noqa: E402,F401 - registers the views

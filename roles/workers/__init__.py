@@ -1,17 +1,14 @@
-"""The worker's part: the job board (orders arrive with the orders issue)."""
+"""The worker's part: the job board, check-in and finish with photos."""
 
 from __future__ import annotations
 
 from flask import Blueprint
 
 from portal.auth import require_role
-from portal.htmx import render
+from roles import order_pages
 
 bp = Blueprint("workers", __name__, url_prefix="/worker")
 require_role(bp, "worker")
+order_pages.install(bp)
 
-
-@bp.get("/")
-def home():
-    """The worker's job board."""
-    return render("workers/home.html")
+from roles.workers import views  # noqa: E402,F401 - registers the views

@@ -1,0 +1,148 @@
+"""What the pages show: each a constant number of queries, whatever the number of orders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import aliased, joinedload
+
+from portal.db import db
+from portal.errors import NotFound
+from portal.orders.models import (
+    ACTIVE_STATES, BUSY_STATES, FINAL_STATES, STATES, Feedback, Order, OrderPhoto, TimelineEntry,
+)
+from portal.people.models import User
+
+# The dashboard's and board's "now" lists are short by nature; a cap keeps them constant.
+ACTIVE_LIMIT = 50
+
+
+def _with_people(stmt: Select) -> Select:
+    """Service type, client and worker (with profile) in the same query."""
+    return stmt.options(
+        joinedload(Order.service_type),
+        joinedload(Order.client),
+        joinedload(Order.worker).joinedload(User.worker_profile),
+    )
+
+
+def _page(stmt: Select, page: int, per_page: int):
+    return db.paginate(stmt, page=max(page, 1), per_page=per_page, error_out=False, count=True)
+
+
+@dataclass
+class OrderLists:
+    active: list[Order]
+    past: object  # a Flask-SQLAlchemy Pagination of final orders
+
+
+def client_orders(client_id: int, page: int = 1, per_page: int = 10) -> OrderLists:
+    """CL-1: upcoming and in-progress orders, then past ones (paginated)."""
+    mine = Order.client_id == client_id
+    active = list(db.session.scalars(_with_people(
+        select(Order).where(mine, Order.state.in_(ACTIVE_STATES))
+        .order_by(Order.starts_at, Order.id).limit(ACTIVE_LIMIT))))
+    past = _page(_with_people(select(Order).where(mine, Order.state.in_(FINAL_STATES))
+                              .order_by(Order.starts_at.desc(), Order.id.desc())), page, per_page)
+    return OrderLists(active, past)
+
+
+def worker_orders(worker_id: int, page: int = 1, per_page: int = 10) -> OrderLists:
+    """WK-1: the worker's active orders, then completed, cancelled and failed ones (paginated)."""
+    mine = Order.worker_id == worker_id
+    active = list(db.session.scalars(_with_people(
+        select(Order).where(mine, Order.state.in_(BUSY_STATES))
+        .order_by(Order.starts_at, Order.id).limit(ACTIVE_LIMIT))))
+    past = _page(_with_people(select(Order).where(mine, Order.state.in_(FINAL_STATES))
+                              .order_by(Order.starts_at.desc(), Order.id.desc())), page, per_page)
+    return OrderLists(active, past)
+
+
+@dataclass
+class OrderFilters:
+    """The managers' list filters; every one optional."""
+
+    state: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    client: str = ""
+    worker: str = ""
+    service_type_id: int | None = None
+    q: str = ""
+
+
+def search_orders(f: OrderFilters, page: int = 1, per_page: int = 25):
+    """Orders for managers: filter by state, dates, client, worker, service; search; newest start first."""
+    stmt = select(Order)
+    if f.state in STATES:
+        stmt = stmt.where(Order.state == f.state)
+    if f.date_from:
+        stmt = stmt.where(Order.starts_at >= datetime.combine(f.date_from, time(), UTC))
+    if f.date_to:
+        stmt = stmt.where(Order.starts_at < datetime.combine(f.date_to + timedelta(days=1), time(), UTC))
+    if f.service_type_id:
+        stmt = stmt.where(Order.service_type_id == f.service_type_id)
+    for who, column in ((f.client, Order.client_id), (f.worker, Order.worker_id)):
+        if who.strip():
+            person = aliased(User)
+            like = f"%{who.strip().lower()}%"
+            stmt = stmt.join(person, person.id == column).where(
+                or_(func.lower(person.name).like(like), person.email.like(like)))
+    q = f.q.strip()
+    if q:
+        like = f"%{q.lower()}%"
+        conditions = [func.lower(Order.address).like(like), func.lower(Order.description).like(like)]
+        if q.lstrip("#").isdigit():
+            conditions.append(Order.id == int(q.lstrip("#")))
+        stmt = stmt.where(or_(*conditions))
+    return _page(_with_people(stmt.order_by(Order.starts_at.desc(), Order.id.desc())), page, per_page)
+
+
+@dataclass
+class OrderDetail:
+    order: Order
+    timeline: list[tuple[TimelineEntry, str | None]]  # entry, actor's name
+    photos: dict[str, int] = field(default_factory=dict)  # kind -> photo id
+    feedback: Feedback | None = None
+
+    @property
+    def final(self) -> bool:
+        return self.order.is_final
+
+
+def order_detail(order_id: int, viewer: User) -> OrderDetail:
+    """One order with its timeline, photos and feedback, if ``viewer`` may see it."""
+    order = db.session.scalar(_with_people(select(Order).where(Order.id == order_id)))
+    if order is None or not can_see(order, viewer):
+        raise NotFound(_l("There is no such order."))
+    timeline = list(db.session.execute(
+        select(TimelineEntry, User.name).outerjoin(User, User.id == TimelineEntry.actor_id)
+        .where(TimelineEntry.order_id == order.id).order_by(TimelineEntry.at, TimelineEntry.id)
+    ).tuples())
+    photos = {kind: photo_id for kind, photo_id in db.session.execute(
+        select(OrderPhoto.kind, OrderPhoto.id).where(OrderPhoto.order_id == order.id))}
+    return OrderDetail(order, timeline, photos, db.session.get(Feedback, order.id))
+
+
+def can_see(order: Order, viewer: User | None) -> bool:
+    """Managers see every order; a client only theirs, a worker only those assigned to them."""
+    if viewer is None:
+        return False
+    if viewer.role == "manager":
+        return True
+    owner = {"client": order.client_id, "worker": order.worker_id}.get(viewer.role)
+    return owner is not None and owner == viewer.id
+
+
+def order_photo(order_id: int, kind: str, viewer: User) -> OrderPhoto:
+    """A check-in or report photo, served only to the order's client, its worker and managers."""
+    row = db.session.execute(
+        select(OrderPhoto, Order).join(Order, Order.id == OrderPhoto.order_id)
+        .where(OrderPhoto.order_id == order_id, OrderPhoto.kind == kind)).first()
+    if row is None or not can_see(row.Order, viewer):
+        raise NotFound(_l("There is no such photo."))
+    return row.OrderPhoto
+

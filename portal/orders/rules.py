@@ -1,0 +1,36 @@
+"""The order rules that will change when other contexts arrive, each kept in one place."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+
+from portal.orders.models import Order
+
+# SPEC WK-2 / WK-4 (decisions): both windows are 30 minutes unless configured otherwise.
+DEFAULT_CHECK_IN_EARLY_MINUTES = 30
+DEFAULT_NO_SHOW_MINUTES = 30
+
+
+def kit_is_issued(order: Order) -> bool:
+    """Has the warehouse handed the order's kit to the worker?
+
+    The warehouse context does not exist yet, so a missing kit counts as issued (issue 3).
+    When it arrives, this asks it, and check-in follows without any other change.
+    """
+    return True
+
+
+def check_in_opens_at(order: Order) -> datetime:
+    minutes = current_app.config.get("ORDERS_CHECK_IN_EARLY_MINUTES", DEFAULT_CHECK_IN_EARLY_MINUTES)
+    return order.starts_at - timedelta(minutes=minutes)
+
+
+def no_show_grace() -> timedelta:
+    """How long after the start an assigned order without check-in fails."""
+    return timedelta(minutes=current_app.config.get("ORDERS_NO_SHOW_MINUTES", DEFAULT_NO_SHOW_MINUTES))
+
+
+def no_show_deadline(order: Order) -> datetime:
+    return order.starts_at + no_show_grace()

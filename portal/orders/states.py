@@ -1,0 +1,35 @@
+"""How the lifecycle's states and timeline entries read, in the user's language."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+STATE_LABELS = {
+    "awaiting_worker": _l("waiting for a worker"),
+    "assigned": _l("worker assigned"),
+    "in_progress": _l("in progress"),
+    "completed": _l("completed"),
+    "cancelled": _l("cancelled"),
+    "failed": _l("failed"),
+}
+
+ENTRY_LABELS = {
+    "booked": _l("Booked"),
+    "waiting": _l("No worker free yet; we keep looking"),
+    "assigned": _l("Worker assigned"),
+    "checked_in": _l("Worker checked in and started"),
+    "completed": _l("Completed with the signed report"),
+    "cancelled": _l("Cancelled"),
+    "failed": _l("Failed: the worker did not check in"),
+    "rated": _l("Rated"),
+    "problem_reported": _l("Problem reported"),
+    "rebooked": _l("Rebooked"),
+}
+
+
+def state_label(state: str):
+    return STATE_LABELS.get(state, state)
+
+
+def entry_label(kind: str):
+    return ENTRY_LABELS.get(kind, kind)
