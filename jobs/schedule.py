@@ -127,12 +127,16 @@ class Periodic:
 
 def periodic_jobs() -> list[Periodic]:
     """The whole schedule."""
+    from jobs.orders import retry_matching, sweep_no_shows
     from jobs.people import purge_sessions
     from jobs.relay import sweep_outbox
 
     return [
         Periodic("outbox.sweep", Every(seconds=10), sweep_outbox.send),
         Periodic("people.purge_sessions", Daily(hour=3), purge_sessions.send),
+        # Both are safe to run twice: each order changes under its own row lock.
+        Periodic("orders.retry_matching", Every(seconds=180), retry_matching.send),
+        Periodic("orders.no_shows", Every(seconds=60), sweep_no_shows.send),
     ]
 
 
