@@ -1,0 +1,69 @@
+"""What a user does in the browser, in words the tests can share."""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+
+from babel.support import Translations
+from playwright.sync_api import Page, expect
+
+from portal.config import ROOT
+from portal.people.demo import DEMO_PASSWORD
+
+RESULTS = ROOT / "test-results"  # screenshots; gitignored
+
+# Where each role lands after signing in.
+HOMES = {"manager": "/manager/", "warehouse": "/warehouse/", "client": "/client/", "worker": "/worker/"}
+
+
+def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
+    """Fill in and send the sign-in form; the caller checks where it lands."""
+    if not re.search(r"/login(\?|$)", page.url):
+        page.goto("/login")
+    form = page.locator("#login-form")
+    form.locator("input[name=email]").fill(email)
+    form.locator("input[name=password]").fill(password)
+    form.locator("button[type=submit]").click()
+
+
+def sign_out(page: Page) -> None:
+    """Press "Sign out" in the header and wait for the sign-in page."""
+    page.locator("header form[action$='/logout'] button").click()
+    expect(page).to_have_url(re.compile(r"/login$"))
+
+
+def choose_language(page: Page, code: str) -> None:
+    """Press a language button in the header (they are labelled with the language code)."""
+    page.locator(f".lang-switch button[value={code}]").click()
+    expect(page.locator("html")).to_have_attribute("lang", code)
+
+
+@contextmanager
+def without_reload(page: Page):
+    """Assert that what happens inside the block does not load a new document."""
+    page.evaluate("window.__sameDocument = true")
+    yield
+    assert page.evaluate("window.__sameDocument === true"), "the page was reloaded"
+
+
+@cache
+def _catalogue(lang: str) -> Translations:
+    return Translations.load(str(ROOT / "portal" / "translations"), [lang])
+
+
+def translated(text: str, lang: str = "ru") -> str:
+    """``text`` as the portal's compiled catalogue renders it (English while untranslated)."""
+    return _catalogue(lang).gettext(text)
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save the whole page as test-results/<name>.png, for people (and CI artefacts) to look at."""
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name.replace('/', '_')}.png"
+    # caret="initial": hiding the caret leaves style="" on inputs, which htmx's settle then
+    # copies onto swapped-in inputs, a CSP violation the page itself never causes.
+    page.screenshot(path=path, full_page=True, caret="initial")
+    return path
