@@ -2,6 +2,7 @@
 
 from portal.db import db
 from portal.events import models as _events  # noqa: F401
+from portal.matching import models as _matching  # noqa: F401
 from portal.notifications import models as _notifications  # noqa: F401
 from portal.orders import models as _orders  # noqa: F401
 from portal.people import models as _people  # noqa: F401
