@@ -1,0 +1,109 @@
+"""A page's work does not grow with the data behind it: no query per row (N+1).
+
+Each page is loaded with 10 rows of everything it may list, then with 1 000, and must run
+the same number of SQL statements both times. A context whose rows a page lists adds a
+filler to FILLERS (bulk inserts: fast even for 1 000 rows).
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import insert
+
+from portal import clock
+from portal.db import db
+from portal.notifications import Email
+from portal.orders import STATES, Order, ServiceType
+from portal.people import ROLES, User
+from portal.runs import JobRun
+from tests import factories
+
+_seq = itertools.count(1)
+
+
+def _people(n: int, viewer: User) -> None:
+    now = clock.now()
+    db.session.execute(insert(User), [
+        dict(email=f"bulk{next(_seq)}@example.test", password_hash=None, role=ROLES[i % len(ROLES)],
+             name=f"Bulk Cat {i}", address="", language="en", active=True,
+             created_at=now - timedelta(minutes=i))
+        for i in range(n)
+    ])
+
+
+def _emails(n: int, viewer: User) -> None:
+    now = clock.now()
+    db.session.execute(insert(Email), [
+        dict(to=f"bulk{next(_seq)}@example.test", language="en", template="welcome", subject="Welcome",
+             text_body="Hello", html_body="<p>Hello</p>", state=("kept", "failed", "queued")[i % 3],
+             attempts=1, created_at=now - timedelta(minutes=i), next_attempt_at=None)
+        for i in range(n)
+    ])
+
+
+def _runs(n: int, viewer: User) -> None:
+    now = clock.now()
+    db.session.execute(insert(JobRun), [
+        dict(kind="bulk", period_key=f"bulk-{next(_seq)}", state="done", total=3, done=3,
+             created_at=now - timedelta(minutes=i), finished_at=now)
+        for i in range(n)
+    ])
+
+
+def _orders(n: int, viewer: User) -> None:
+    """Orders of the viewing client or worker, in every state, past and future."""
+    if viewer.role not in ("client", "worker"):
+        return
+    now = clock.now()
+    service_id = db.session.execute(insert(ServiceType).returning(ServiceType.id), [dict(
+        code=f"bulk{next(_seq)}", name_en="Bulk chore", name_ru="Работа", base_price_cents=10_000,
+        active=True, created_at=now)]).scalar_one()
+    other = factories.user("worker" if viewer.role == "client" else "client")
+    client_id, worker_id = (viewer.id, other.id) if viewer.role == "client" else (other.id, viewer.id)
+    rows = []
+    for i in range(n):
+        state = STATES[i % len(STATES)]
+        starts = now + timedelta(hours=i - n // 2)
+        rows.append(dict(
+            client_id=client_id, worker_id=None if state == "awaiting_worker" else worker_id,
+            service_type_id=service_id, description="Bulk chore", address="1 Bulk Street",
+            starts_at=starts, ends_at=starts + timedelta(hours=1), state=state, price_cents=10_000,
+            created_at=now - timedelta(days=1), version=1,
+        ))
+    db.session.execute(insert(Order), rows)
+
+
+FILLERS = [_people, _emails, _runs, _orders]
+
+
+def fill(n: int, viewer: User) -> None:
+    for filler in FILLERS:
+        filler(n, viewer)
+    db.session.commit()
+
+
+PAGES = [
+    ("client", "/client/"),
+    ("worker", "/worker/"),
+    ("warehouse", "/warehouse/"),
+    ("manager", "/manager/"),
+    ("manager", "/manager/people"),
+    ("manager", "/manager/emails"),
+    ("manager", "/manager/runs"),
+]
+
+
+@pytest.mark.parametrize(("role", "page"), PAGES)
+def test_a_page_runs_as_many_statements_with_1000_rows_as_with_10(client, login_as, count_queries, role, page):
+    viewer = login_as(role)
+    fill(10, viewer)
+    with count_queries() as few:
+        assert client.get(page).status_code == 200
+    fill(990, viewer)
+    with count_queries() as many:
+        assert client.get(page).status_code == 200
+    assert many.count == few.count, (
+        f"{page}: {few.count} statements with 10 rows, {many.count} with 1 000:\n" + "\n".join(many.statements))
