@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import Callable
+from typing import Callable, NamedTuple
 
+from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.routing import AnyConverter
 
@@ -87,7 +88,10 @@ ACCESS: dict[str, str | frozenset[str]] = {
 
 # -- Samples for URL arguments --------------------------------------------------------------
 # Keyed by argument name, or by (endpoint, argument) where one name means different things.
-# Each maker runs inside the test's app context and returns the value to put in the URL.
+# Each maker runs inside the test's app context, gets the signed-in visitor (None for an
+# anonymous one) and returns the value to put in the URL. What a role may only see when it
+# is theirs (a client's order, a worker's job) is made theirs, so the matrix tests the role
+# gate; each context's own tests check that others' objects stay out of reach.
 
 _seq = itertools.count(1)
 
@@ -106,23 +110,23 @@ def _password_link_token() -> str:
     return re.search(r"/set-password/([\w-]+)", _invitation().text_body).group(1)
 
 
-SAMPLES: dict[str | tuple[str, str], Callable[[], object]] = {
-    "filename": lambda: "css/portal.css",
-    "token": _password_link_token,
-    "user_id": lambda: factories.user("worker").id,
-    "email_id": lambda: _invitation().id,
-    "photo_id": lambda: people.worker_photo(_invited_worker().id).id,
-    "run_id": lambda: runs.claim_run("sample", f"authz-{next(_seq)}").id,
+SAMPLES: dict[str | tuple[str, str], Callable[[people.User | None], object]] = {
+    "filename": lambda visitor: "css/portal.css",
+    "token": lambda visitor: _password_link_token(),
+    "user_id": lambda visitor: factories.user("worker").id,
+    "email_id": lambda visitor: _invitation().id,
+    "photo_id": lambda visitor: people.worker_photo(_invited_worker().id).id,
+    "run_id": lambda visitor: runs.claim_run("sample", f"authz-{next(_seq)}").id,
 }
 
 DUMMY_ID = 987_654  # an argument without a sample: no such object, the right role gets 404
 
 
-def sample(rule, argument: str) -> object:
+def sample(rule, argument: str, visitor: people.User | None) -> object:
     """A value for ``argument`` of ``rule``: its sample, else one the URL accepts."""
     maker = SAMPLES.get((rule.endpoint, argument)) or SAMPLES.get(argument)
     if maker:
-        return maker()
+        return maker(visitor)
     converter = rule._converters[argument]
     if isinstance(converter, AnyConverter):
         return min(converter.items)
@@ -140,9 +144,9 @@ def who_may_open(endpoint: str) -> str:
     return ANONYMOUS
 
 
-def url_of(rule, **override) -> str:
+def url_of(rule, visitor: people.User | None = None, **override) -> str:
     """The rule's URL with every argument filled from SAMPLES (objects created now)."""
-    values = {arg: sample(rule, arg) for arg in sorted(rule.arguments)} | override
+    values = {arg: sample(rule, arg, visitor) for arg in sorted(rule.arguments)} | override
     db.session.commit()  # the request runs in its own session and must see the samples
     return rule.build(values)[1]
 
@@ -151,11 +155,17 @@ def unsafe_methods(rule) -> list[str]:
     return sorted(rule.methods & {"POST", "PUT", "PATCH", "DELETE"})
 
 
-def browser(app, who: str):
+class Visitor(NamedTuple):
+    client: FlaskClient
+    user: people.User | None  # None: anonymous
+
+
+def browser(app, who: str) -> Visitor:
     """A test client: an anonymous visitor, or signed in as a new account of role ``who``."""
     client = app.test_client()
-    if who != ANONYMOUS:
-        user = factories.user(who)
-        response = client.post("/login", data={"email": user.email, "password": factories.PASSWORD})
-        assert response.status_code == 303, f"could not sign in as {who}"
-    return client
+    if who == ANONYMOUS:
+        return Visitor(client, None)
+    user = factories.user(who)
+    response = client.post("/login", data={"email": user.email, "password": factories.PASSWORD})
+    assert response.status_code == 303, f"could not sign in as {who}"
+    return Visitor(client, user)

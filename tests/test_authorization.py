@@ -70,8 +70,8 @@ def test_route_lets_in_exactly_who_the_matrix_says(app, db, endpoint):
     wrong = []
     for rule in rules:
         for who in WHO:
-            client = browser(app, who)
-            path = url_of(rule)
+            client, user = browser(app, who)
+            path = url_of(rule, user)
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 response = client.open(path, method=method, data={} if method in unsafe_methods(rule) else None)
                 got, allowed = outcome(response, method, path, homes.get(who)), expected(access, who, method)

@@ -38,8 +38,8 @@ def unsafe_routes(app):
 def test_every_unsafe_route_refuses_a_request_without_the_csrf_token(app, db):
     refused_too_little = []
     for rule, method in unsafe_routes(app):
-        client = browser(app, who_may_open(rule.endpoint))  # CSRF still off to sign in
-        path = url_of(rule)
+        client, user = browser(app, who_may_open(rule.endpoint))  # CSRF still off to sign in
+        path = url_of(rule, user)
         app.config["WTF_CSRF_ENABLED"] = True
         for headers in ({}, {"HX-Request": "true"}):
             response = client.open(path, method=method, data={}, headers=headers)
@@ -53,8 +53,8 @@ def test_every_unsafe_route_refuses_a_request_without_the_csrf_token(app, db):
 def test_every_unsafe_route_accepts_the_token_htmx_sends(app, db):
     rejected = []
     for rule, method in unsafe_routes(app):
-        client = browser(app, who_may_open(rule.endpoint))
-        path = url_of(rule)
+        client, user = browser(app, who_may_open(rule.endpoint))
+        path = url_of(rule, user)
         app.config["WTF_CSRF_ENABLED"] = True
         headers = {"HX-Request": "true", "X-CSRFToken": csrf_token_of(client)}
         response = client.open(path, method=method, data={}, headers=headers)
@@ -143,13 +143,13 @@ def every_html_response(app):
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods:
             continue
-        client = browser(app, who_may_open(rule.endpoint))
-        path = url_of(rule)
+        client, user = browser(app, who_may_open(rule.endpoint))
+        path = url_of(rule, user)
         for label, headers in (("page", {}), ("fragment", {"HX-Request": "true"})):
             response = client.get(path, headers=headers)
             if response.mimetype == "text/html":
                 yield f"{label} {path}", response
-    worker = browser(app, "worker")
+    worker = browser(app, "worker").client
     yield "403 page", worker.get("/manager/")
     yield "404 page", worker.get("/no/such/page")
     app.config["WTF_CSRF_ENABLED"] = True
