@@ -4,7 +4,7 @@ import pytest
 
 from portal import clock
 from tests import factories
-from tests.accounts import field_error
+from tests.accounts import field_error, html_lang
 
 
 def test_each_role_lands_on_its_own_home(client, db):
@@ -62,11 +62,17 @@ def test_a_cookie_copied_before_logout_is_useless_after(app, client, db):
 
 def test_session_identity_rotates_at_login(app, client, db):
     user = factories.user("client")
-    client.get("/login")
-    before = client.get_cookie("mcf_session")
+    client.post("/language", data={"language": "ru", "next": "/login"})  # a visitor's session
+    planted = client.get_cookie("mcf_session").value
+
     client.post("/login", data={"email": user.email, "password": factories.PASSWORD})
-    after = client.get_cookie("mcf_session")
-    assert before is None or before.value != after.value
+
+    assert client.get_cookie("mcf_session").value != planted
+    assert html_lang(client.get("/client/")) == "en"  # the account's language wins now
+    # Whoever knew the visitor's cookie (session fixation) is still just a visitor.
+    fixer = app.test_client()
+    fixer.set_cookie("mcf_session", planted)
+    assert fixer.get("/client/").headers["Location"].startswith("/login")
 
 
 def test_deactivated_account_cannot_sign_in_and_is_signed_out(app, client, db, login_as):
