@@ -10,8 +10,8 @@ from portal.orders.operations import (
 )
 from portal.orders.pricing import Estimate, estimate, order_price
 from portal.orders.queries import (
-    OrderDetail, OrderFilters, can_see, client_orders, order_detail, order_photo, search_orders,
-    worker_orders,
+    OrderDetail, OrderFilters, can_see, client_orders, order_detail, order_photo, people_names,
+    search_orders, worker_orders,
 )
 from portal.orders.rules import check_in_opens_at, kit_is_issued, no_show_deadline
 from portal.orders.service_types import (
@@ -25,7 +25,7 @@ __all__ = [
     "can_see", "cancel_order", "check_in", "check_in_opens_at", "client_orders",
     "create_service_type", "entry_label", "estimate", "fail_no_show", "fail_no_shows",
     "finish_order", "get_service_type", "kit_is_issued", "list_service_types", "match_order",
-    "no_show_deadline", "order_detail", "order_photo", "order_price", "overdue_order_ids",
+    "no_show_deadline", "order_detail", "order_photo", "order_price", "overdue_order_ids", "people_names",
     "rate_order", "rebook_order", "report_problem", "search_orders", "state_label",
     "update_service_type", "waiting_order_ids", "worker_orders",
 ]

@@ -1,0 +1,37 @@
+from portal import orders
+from tests.portal.orders.factories import service_type
+
+
+def test_a_manager_adds_a_service_type_with_the_default_price(client, login_as, db):
+    login_as("manager")
+    form = client.get("/manager/service-types/new")
+    assert b'value="100.00"' in form.data
+    response = client.post("/manager/service-types/new", data={
+        "code": "cleaning", "name_en": "Cleaning", "name_ru": "Уборка", "description_en": "Tidy up",
+        "description_ru": "Приберём", "base_price": "100.00", "active": "y"})
+    assert response.status_code == 303
+    listing = client.get("/manager/service-types")
+    assert b"Cleaning" in listing.data and "Уборка".encode() in listing.data and b"100.00" in listing.data
+
+
+def test_bad_input_is_shown_next_to_the_field(client, login_as, db):
+    login_as("manager")
+    service_type(code="cleaning")
+    taken = client.post("/manager/service-types/new", data={
+        "code": "cleaning", "name_en": "Again", "name_ru": "Снова", "base_price": "100"})
+    assert b"Another service already has this code." in taken.data
+    price = client.post("/manager/service-types/new", data={
+        "code": "garden", "name_en": "Garden", "name_ru": "Сад", "base_price": "a lot"})
+    assert b"Enter a price like 100 or 99.50." in price.data
+    assert [s.code for s in orders.list_service_types()] == ["cleaning"]
+
+
+def test_repricing_and_deactivating_hides_it_from_booking(client, login_as, db):
+    service = service_type(name_en="Window washing")
+    login_as("manager")
+    response = client.post(f"/manager/service-types/{service.id}", data={
+        "name_en": "Window washing", "name_ru": "Мытьё окон", "base_price": "120,50"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert orders.get_service_type(service.id).base_price_cents == 12_050
+    assert orders.list_service_types(active_only=True) == []
