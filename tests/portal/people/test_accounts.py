@@ -1,8 +1,11 @@
 """The people operations other contexts call (hiring, housekeeping), beyond what pages show."""
 
+import threading
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from portal import clock, people
 from portal.errors import DomainError
@@ -90,3 +93,39 @@ def test_the_language_picked_in_the_header_is_kept_on_the_account(client, db, lo
 
     assert find_account(user.email).language == "ru"
     assert published("worker.updated")[0]["language"] == "ru"
+
+
+def test_two_sign_ups_racing_with_one_email_make_one_account_and_one_clear_refusal(app, db):
+    both_checked = threading.Barrier(2, timeout=10)
+    waited = threading.local()
+
+    def hold_until_both_checked(session, flush_context, instances):
+        # Both sign-ups have found the email free; only the unique index can decide now.
+        if not getattr(waited, "done", False):
+            waited.done = True
+            both_checked.wait()
+
+    outcomes = []
+
+    def sign_up(name):
+        with app.app_context():
+            try:
+                people.register_client("tom@example.test", "purr purr purr", name, "Here")
+                outcomes.append("registered")
+            except DomainError as exc:
+                outcomes.append((exc.field, str(exc.message)))
+
+    event.listen(Session, "before_flush", hold_until_both_checked)
+    try:
+        threads = [threading.Thread(target=sign_up, args=(name,)) for name in ("Tom", "Thomas")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    finally:
+        event.remove(Session, "before_flush", hold_until_both_checked)
+
+    assert sorted(outcomes, key=str) == sorted(
+        ["registered", ("email", "An account with this email already exists.")], key=str)
+    assert account_count() == 1
+    assert len(published("client.registered")) == 1 and len(emails_to("tom@example.test")) == 1
