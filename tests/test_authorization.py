@@ -7,7 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask import url_for
 
+from portal.app import create_app
 from portal.auth import HOME_ENDPOINTS
+from portal.db import db as _db
 from tests.authz_matrix import (
     ACCESS, ANONYMOUS, PUBLIC, SECRET_LINK, SIGNED_IN, VISITORS, WHO, browser, unsafe_methods, url_of,
 )
@@ -89,3 +91,18 @@ def test_a_wrong_secret_link_opens_nothing(app, db):
         response = app.test_client().get(fake)
         assert response.status_code in (404, 410), f"{fake}: {response.status_code}"
         assert response.mimetype == "text/html"
+
+
+def test_the_applicant_site_alone_serves_nothing_behind_a_login(app):
+    """wsgi.applicants_app faces the internet on its own: only public pages and secret links."""
+    site = create_app({key: app.config[key] for key in (
+        "TESTING", "SQLALCHEMY_DATABASE_URI", "INSTANCE_PATH", "PASSWORD_TIME_COST", "PASSWORD_MEMORY_COST")},
+        roles="applicants")
+    try:
+        gated = sorted(rule.endpoint for rule in site.url_map.iter_rules()
+                       if ACCESS.get(rule.endpoint) not in (PUBLIC, SECRET_LINK))
+        assert not gated, f"the applicant site serves routes behind a login: {gated}"
+        assert site.test_client().get("/").headers["Location"] == "/careers/"
+    finally:
+        with site.app_context():
+            _db.engine.dispose()
