@@ -83,6 +83,12 @@ ACCESS: dict[str, str | frozenset[str]] = {
     "managers.runs_list": only("manager"),
     "managers.run_progress": only("manager"),
     "managers.resend_events": only("manager"),
+    "managers.pipeline_editor": only("manager"),
+    "managers.add_pipeline_step": only("manager"),
+    "managers.remove_pipeline_step": only("manager"),
+    "managers.move_pipeline_step": only("manager"),
+    "managers.switch_pipeline_step": only("manager"),
+    "managers.tune_pipeline_step": only("manager"),
 }
 
 

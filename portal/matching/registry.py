@@ -5,7 +5,8 @@ parameters (defaults merged with what managers set). A *filter* returns the samp
 that survive; a *scorer* returns ``{sample_id: score}`` with scores in 0..1 (higher is
 better; a missing sample scores 0), which the pipeline multiplies by the step's weight.
 
-    @score_step("punctual", _l("Punctual"), _l("Prefers ..."), params={"scale": Param(5, 1, 100, _l("..."))})
+    @score_step("punctual", _l("Punctual"), _l("Prefers ..."),
+                params={"scale": Param(_l("Scale"), 5, 1, 100, _l("..."))})
     def punctual(reference, samples, params): ...
 """
 
@@ -29,6 +30,7 @@ StepFunction = Callable[[ReferenceSample, list[OrdinarySample], dict], object]
 class Param:
     """A tunable number of a step, with the range the editor accepts."""
 
+    label: str
     default: float
     minimum: float
     maximum: float
@@ -61,9 +63,9 @@ class Step:
                 raise DomainError(_l("The step %(step)s has no parameter %(param)s.",
                                      step=self.name, param=name), field=name)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise DomainError(_l("%(param)s must be a number.", param=name), field=name)
+                raise DomainError(_l("Enter a number."), field=name)
             if not param.minimum <= value <= param.maximum:
-                raise DomainError(_l("%(param)s must be between %(min)s and %(max)s.", param=name,
+                raise DomainError(_l("Enter a number from %(min)s to %(max)s.",
                                      min=param.minimum, max=param.maximum), field=name)
             cleaned[name] = value
         return cleaned

@@ -45,9 +45,12 @@ def strong_at_service(reference: ReferenceSample, samples: list[OrdinarySample],
             _l("Scores the record so far: share of orders completed rather than failed, average "
                "rating, and problems reported by clients. A short record counts as an average one."),
             params={
-                "prior": Param(5, 0, 1000, _l("How many average orders a new record is padded with.")),
-                "rating_share": Param(0.4, 0, 1, _l("Share of the score that comes from ratings (the rest from completion).")),
-                "dispute_penalty": Param(1.0, 0, 10, _l("Points taken off per problem reported per completed order.")),
+                "prior": Param(_l("Padding"), 5, 0, 1000,
+                               _l("How many average orders a short record is padded with.")),
+                "rating_share": Param(_l("Share of ratings"), 0.4, 0, 1,
+                                      _l("Part of the score that comes from ratings; the rest from completion.")),
+                "dispute_penalty": Param(_l("Penalty per problem"), 1.0, 0, 10,
+                                         _l("Taken off per problem reported, per completed order.")),
             })
 def past_results(reference: ReferenceSample, samples: list[OrdinarySample], params: dict):
     prior = params["prior"]
@@ -68,7 +71,8 @@ def past_results(reference: ReferenceSample, samples: list[OrdinarySample], para
 
 @score_step("even_workload", _l("Even workload"),
             _l("Prefers workers with fewer orders in the days around this one, so work is shared out."),
-            params={"scale": Param(5, 1, 1000, _l("Orders at which the score falls to one half."))})
+            params={"scale": Param(_l("Half-score load"), 5, 1, 1000,
+                                   _l("Orders in the week at which the score falls to one half."))})
 def even_workload(reference: ReferenceSample, samples: list[OrdinarySample], params: dict):
     scale = params["scale"]
     return {s.sample_id: scale / (scale + s.workload) for s in samples}
