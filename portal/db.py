@@ -54,6 +54,12 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cur.execute("PRAGMA busy_timeout=15000")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
+        # SQLite's lower() folds ASCII only; searches must find "Мурка" by "мурка" as on PostgreSQL.
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+
+
+def _lower(value):
+    return value.lower() if isinstance(value, str) else value
 
 
 @contextmanager
