@@ -280,3 +280,9 @@ def test_the_overview_counts_active_accounts_by_role(client, manager):
     counts = dict((label, int(n)) for n, label in re.findall(
         r'<span class="stat-number">(\d+)</span>\s*<span class="stat-label">([^<]+)</span>', page))
     assert counts == {"active clients": 2, "active workers": 1, "managers": 1, "warehouse staff": 0}
+
+
+def test_search_ignores_case_in_every_alphabet(client, manager):
+    factories.user("client", name="Мурка Петровна")
+
+    assert names_in(client.get("/manager/people?q=мурка")) == ["Мурка Петровна"]
