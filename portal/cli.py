@@ -25,7 +25,7 @@ def init_app(app: Flask) -> None:
 
     @app.cli.command("create-manager")
     @click.argument("email")
-    @click.option("--name", default="")
+    @click.option("--name", default="", help="Shown in the portal; defaults to the part of EMAIL before the @.")
     @click.password_option(prompt="Password for the new manager")
     def create_manager(email: str, name: str, password: str) -> None:
         """Create the first manager (the rest are created by managers in the portal)."""
