@@ -30,6 +30,7 @@ from portal import people, runs
 from portal.db import db
 from portal.notifications import Email
 from tests import factories
+from tests.portal.orders import factories as order_factories
 
 PUBLIC = "public"
 VISITORS = "visitors"
@@ -64,8 +65,21 @@ ACCESS: dict[str, str | frozenset[str]] = {
     "applicants.home": PUBLIC,
     # clients
     "clients.home": only("client"),
+    "clients.book": only("client"),
+    "clients.estimate": only("client"),
+    "clients.order": only("client"),
+    "clients.cancel": only("client"),
+    "clients.rate": only("client"),
+    "clients.report_problem": only("client"),
+    "clients.rebook": only("client"),
+    "clients.photo": only("client"),
+    "clients.worker_photo": only("client"),
     # workers
     "workers.home": only("worker"),
+    "workers.order": only("worker"),
+    "workers.check_in": only("worker"),
+    "workers.finish": only("worker"),
+    "workers.photo": only("worker"),
     # warehouse (managers look at the kits too)
     "warehouse.home": only("warehouse", "manager"),
     # managers
@@ -80,6 +94,12 @@ ACCESS: dict[str, str | frozenset[str]] = {
     "managers.emails": only("manager"),
     "managers.email": only("manager"),
     "managers.email_html": only("manager"),
+    "managers.orders_list": only("manager"),
+    "managers.order": only("manager"),
+    "managers.order_photo": only("manager"),
+    "managers.service_types": only("manager"),
+    "managers.new_service_type": only("manager"),
+    "managers.edit_service_type": only("manager"),
     "managers.runs_list": only("manager"),
     "managers.run_progress": only("manager"),
     "managers.resend_events": only("manager"),
@@ -123,6 +143,10 @@ SAMPLES: dict[str | tuple[str, str], Callable[[people.User | None], object]] = {
     "email_id": lambda visitor: _invitation().id,
     "photo_id": lambda visitor: people.worker_photo(_invited_worker().id).id,
     "run_id": lambda visitor: runs.claim_run("sample", f"authz-{next(_seq)}").id,
+    # The visitor's own order: booked by them (a client), or matched to them (the only worker).
+    "order_id": lambda visitor: order_factories.book(
+        client=visitor if visitor and visitor.role == "client" else None).id,
+    "service_type_id": lambda visitor: order_factories.service_type().id,
 }
 
 DUMMY_ID = 987_654  # an argument without a sample: no such object, the right role gets 404
