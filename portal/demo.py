@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from portal.db import db
 from portal.people import User
+from portal.orders.demo import load_orders
 from portal.people.demo import load_people
 
 
@@ -15,4 +16,5 @@ def is_loaded() -> bool:
 
 def load() -> None:
     """Every context's demo rows, in dependency order."""
-    load_people()
+    people = load_people()
+    load_orders(people)

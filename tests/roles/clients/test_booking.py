@@ -117,3 +117,16 @@ def test_rebook_a_failed_order_with_another_worker(client, login_as, db):
     assert response.status_code == 303
     new = client.get(response.headers["Location"])
     assert second.name.encode() in new.data and first.name.encode() not in new.data
+
+
+def test_another_client_cannot_see_or_change_the_order_or_its_photos(client, login_as, db):
+    worker = factories.user("worker")
+    order = book(hours_ahead=0.25)
+    orders.check_in(order.id, worker, photo())
+    login_as("client")
+    assert client.get(f"/client/orders/{order.id}").status_code == 404
+    assert client.get(f"/client/orders/{order.id}/photos/check_in").status_code == 404
+    assert client.get(f"/client/orders/{order.id}/worker-photo").status_code == 404
+    assert client.post(f"/client/orders/{order.id}/cancel").status_code == 404
+    assert client.post(f"/client/orders/{order.id}/rate", data={"stars": "1"}).status_code == 404
+    assert refresh(order).state == "in_progress"
