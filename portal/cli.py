@@ -38,6 +38,21 @@ def init_app(app: Flask) -> None:
             raise click.ClickException(str(exc.message)) from exc
         click.echo(f"manager {user.email} created")
 
+    @app.cli.command("generate")
+    @click.option("--workers", type=click.IntRange(0), default=0, help="Workers to add.")
+    @click.option("--clients", type=click.IntRange(0), default=0, help="Clients to add.")
+    @click.option("--orders", type=click.IntRange(0), default=0, help="Past orders to add.")
+    @click.option("--seed", type=int, default=1, help="Same seed, same data.")
+    def generate(workers: int, clients: int, orders: int, seed: int) -> None:
+        """Insert scale data in bulk for benchmarks (bench/generate.py; not for production)."""
+        from bench.generate import generate as generate_data  # bench/ is not part of the portal
+
+        try:
+            made = generate_data(workers=workers, clients=clients, orders=orders, seed=seed)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo("added {workers} workers, {clients} clients, {orders} past orders".format(**made))
+
     @app.cli.command("demo-data")
     def demo_data() -> None:
         """Load demo data into an empty database (does nothing otherwise)."""

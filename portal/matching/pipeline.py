@@ -108,7 +108,7 @@ def run(pipeline: Pipeline, reference: ReferenceSample, samples: list[OrdinarySa
         for sample_id in totals:
             totals[sample_id] += weight * by_sample.get(sample_id, 0.0)
     # Rounded so that float noise from adding in another order never decides a tie.
-    ranked = heapq.nsmallest(TOP, totals, key=lambda sid: (-round(totals[sid], 9), sid))
+    ranked = [sid for _, sid in heapq.nsmallest(TOP, ((-round(t, 9), sid) for sid, t in totals.items()))]
 
     winner = ranked[0] if ranked else None
     explanation = {

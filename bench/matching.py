@@ -1,0 +1,120 @@
+"""Matching benchmark (not a test): p50/p95 per match over 10 000 workers and 100 000 past orders.
+
+    .venv/bin/python -m bench.matching                       # SQLite, a fresh file in a temp dir
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench .venv/bin/python -m bench.matching
+
+The database is emptied and rebuilt (so a PostgreSQL URL must name a database called
+bench*, never the tests' or a real one). Data comes from bench/generate.py. Each match
+is timed as the order flow runs it: build the samples from the orders and people tables
+(orders' ``candidates``), then ``matching.match``; both parts are reported too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import tempfile
+import time
+from datetime import timedelta
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=10_000)
+    parser.add_argument("--clients", type=int, default=5_000)
+    parser.add_argument("--orders", type=int, default=100_000)
+    parser.add_argument("--matches", type=int, default=200)
+    args = parser.parse_args()
+
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp(prefix='mcf-bench-')}/bench.sqlite3"
+    database = make_url(url).database or ""
+    if url.startswith("postgres") and not database.startswith("bench"):
+        raise SystemExit(f"refusing to empty {database!r}: name a database bench* in DATABASE_URL")
+
+    from portal.app import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "bench",
+                      "INSTANCE_PATH": tempfile.gettempdir()})
+    with app.app_context():
+        print(f"database: {make_url(url).get_backend_name()} ({database})")
+        _fresh_schema()
+        started = time.perf_counter()
+        from bench.generate import generate
+
+        made = generate(workers=args.workers, clients=args.clients, orders=args.orders)
+        print(f"generated {made['workers']} workers, {made['clients']} clients, "
+              f"{made['orders']} past orders in {time.perf_counter() - started:.1f} s")
+        _analyze()
+        _run(args.matches)
+
+
+def _fresh_schema() -> None:
+    from portal.db import db
+    from portal.migrate import upgrade
+
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        else:
+            db.metadata.drop_all(conn)
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    upgrade()
+
+
+def _analyze() -> None:
+    """Fresh planner statistics, as autovacuum would have them on a live database."""
+    from portal.db import db
+
+    with db.engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+
+
+def _run(matches: int) -> None:
+    from portal import clock, matching
+    from portal.db import db
+    from portal.orders import Order, ServiceType
+    from portal.orders import candidates
+    from portal.people import User
+
+    rng = random.Random(7)
+    clients = db.session.scalars(db.select(User.id).where(User.role == "client")).all()
+    services = db.session.execute(db.select(ServiceType.id, ServiceType.code)).all()
+    matching.current_pipeline()  # the first use creates the default pipeline: not timed
+    db.session.commit()
+
+    build, choose, total = [], [], []
+    for _ in range(matches):
+        service_id, code = rng.choice(services)
+        starts = (clock.now() + timedelta(days=rng.uniform(1, 30))).replace(minute=0, second=0, microsecond=0)
+        # An order as booking makes it, not saved: the timing is of matching, not of the insert.
+        order = Order(id=None, client_id=rng.choice(clients), service_type_id=service_id,
+                      starts_at=starts, ends_at=starts + timedelta(hours=2), state="awaiting_worker")
+        t0 = time.perf_counter()
+        reference = candidates.reference_for(order, code, candidates.workers_who_failed(order.client_id))
+        samples = candidates.ordinary_samples(order)
+        t1 = time.perf_counter()
+        result = matching.match(reference, samples)
+        t2 = time.perf_counter()
+        assert result.sample_id is not None
+        build.append(t1 - t0)
+        choose.append(t2 - t1)
+        total.append(t2 - t0)
+        db.session.rollback()  # a fresh transaction per match, as per request
+
+    print(f"{matches} matches over {len(samples)} candidate workers (ms):")
+    for name, times in (("build samples (orders)", build), ("matching.match", choose), ("per match", total)):
+        print(f"  {name:24} p50 {_ms(times, 50):7.1f}   p95 {_ms(times, 95):7.1f}")
+
+
+def _ms(times: list[float], percentile: int) -> float:
+    return statistics.quantiles(times, n=100, method="inclusive")[percentile - 1] * 1000
+
+
+if __name__ == "__main__":
+    main()
