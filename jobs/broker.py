@@ -13,6 +13,8 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AgeLimit, Callbacks, Pipelines, Retries, ShutdownNotifications, TimeLimit
 
 REDIS_URL = os.environ.get("REDIS_URL") or None
+# Deployments (or test runs) sharing one Redis keep their queues apart by namespace.
+REDIS_NAMESPACE = os.environ.get("JOBS_REDIS_NAMESPACE", "dramatiq")
 # Backoff between retries of a failing actor; tests shorten it.
 MIN_BACKOFF_MS = int(os.environ.get("JOBS_MIN_BACKOFF_MS", "5000"))
 MAX_BACKOFF_MS = int(os.environ.get("JOBS_MAX_BACKOFF_MS", "300000"))
@@ -42,7 +44,7 @@ def _build() -> dramatiq.Broker:
         # unreachable Redis; the sweep sends them later.
         client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=5, socket_timeout=15)
         return RedisBroker(
-            client=client, middleware=_middleware(), heartbeat_timeout=15_000,
+            client=client, namespace=REDIS_NAMESPACE, middleware=_middleware(), heartbeat_timeout=15_000,
             maintenance_chance=10_000, dead_message_ttl=7 * 24 * 3600 * 1000,
         )
     return StubBroker(middleware=_middleware())
