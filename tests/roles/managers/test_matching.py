@@ -157,3 +157,28 @@ def test_only_managers_reach_the_editor(client, login_as, db, role):
 def test_visitors_are_sent_to_sign_in(client, db):
     response = client.get("/manager/matching")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def render_explanation(app, explanation, names=None):
+    from flask import render_template
+
+    with app.test_request_context():
+        return render_template("managers/_match_explanation.html", explanation=explanation, names=names)
+
+
+def test_why_this_worker_shows_the_winner_first_with_each_steps_points(app, db):
+    result = matching.match(reference(), [sample(1, busy=True), sample(2, strengths=("cleaning",)), sample(3)])
+    matching.record_match(5, result)
+    html = render_explanation(app, matching.explanation_for(5), names={2: "Murka", 3: "Barsik"})
+    assert html.index("Murka") < html.index("Barsik")
+    assert "<strong>Murka</strong> ✓" in html
+    assert "Strong at this service" in html and "Past results" in html and "Even workload" in html
+    assert re.search(r"Free at that time</td>\s*<td>1</td>", html)  # one ruled out as busy
+
+
+def test_why_nobody_says_which_filter_ruled_everyone_out(app, db):
+    html = render_explanation(app, matching.match(reference(), [sample(1, busy=True)]).explanation)
+    assert "the last ones were ruled out by “Free at that time”" in html
+    html = render_explanation(app, matching.match(reference(), []).explanation)
+    assert "there was no active worker to choose from" in html
+    assert "has not been matched yet" in render_explanation(app, None)
