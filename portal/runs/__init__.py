@@ -42,7 +42,11 @@ def _add_run(kind: str, period_key: str, started_by: str | None) -> JobRun:
 
 
 def claim_run(kind: str, period_key: str, started_by: str | None = None) -> JobRun | None:
-    """Create the run for ``(kind, period_key)``; None when it already exists. Commits."""
+    """Create the run for ``(kind, period_key)``; None when it already exists.
+
+    Commits at once (outside any other transaction): the claim is what other
+    schedulers see.
+    """
     try:
         with transaction():
             return _add_run(kind, period_key, started_by)
