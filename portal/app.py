@@ -56,8 +56,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = None  # our server-side session record does this
     passwords.configure(app.config["PASSWORD_TIME_COST"], app.config["PASSWORD_MEMORY_COST"])
-    if app.config.get("TRUSTED_PROXY_HOPS"):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXY_HOPS"])
+    if hops := app.config.get("TRUSTED_PROXY_HOPS"):
+        # Behind a TLS-terminating proxy: the client's address, scheme and host.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     @app.teardown_appcontext
     def _close_session(exc):
