@@ -7,15 +7,18 @@ stale page cannot move or remove the wrong step), changes the steps and bumps th
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock
-from portal.db import transaction
+from portal.db import db, transaction
 from portal.errors import Conflict, DomainError, NotFound
 from portal.matching.models import Pipeline, PipelineStep
 from portal.matching.pipeline import current_pipeline
 from portal.matching.registry import SCORE, get_step
 
 MAX_WEIGHT = 100
+STALE = _l("Someone changed the pipeline meanwhile. Here it is as it is now; "
+           "make your change again if it is still needed.")
 
 
 def add_step(name: str, *, expected_version: int | None = None) -> Pipeline:
@@ -92,8 +95,7 @@ def tune_step(step_id: int, *, weight: float | None = None, params: dict | None 
 def _pipeline_for_edit(expected_version: int | None) -> Pipeline:
     pipeline = current_pipeline(lock=True)
     if expected_version is not None and expected_version != pipeline.version:
-        raise Conflict(_l("Someone changed the pipeline meanwhile. Here it is as it is now; "
-                          "make your change again if it is still needed."))
+        raise Conflict(STALE)
     return pipeline
 
 
@@ -111,6 +113,10 @@ def _refuse_if_required(config: PipelineStep, message) -> None:
 
 
 def _changed(pipeline: Pipeline) -> Pipeline:
-    pipeline.version += 1
+    """Touch the pipeline row: its UPDATE bumps the version, or fails if another edit won."""
     pipeline.updated_at = clock.now()
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise Conflict(STALE) from None
     return pipeline

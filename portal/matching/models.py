@@ -21,6 +21,10 @@ class Pipeline(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at = mapped_column(UTCDateTime, nullable=False)
 
+    # SQLAlchemy checks the version in every UPDATE of this row, so two edits racing on
+    # SQLite (no row locks there) cannot both apply.
+    __mapper_args__ = {"version_id_col": version}
+
     steps: Mapped[list["PipelineStep"]] = relationship(
         back_populates="pipeline", order_by="(PipelineStep.position, PipelineStep.id)",
         cascade="all, delete-orphan", lazy="raise",

@@ -163,3 +163,39 @@ def test_a_match_reads_the_pipeline_in_one_query(db, count_queries):
     with count_queries() as n:
         matching.match(reference(), [sample(i) for i in range(1, 500)])
     assert n.count == 1
+
+
+def test_two_managers_editing_at_once_leave_exactly_one_change(app, db):
+    """Both pages show the same version; whichever edit lands second is refused."""
+    import threading
+
+    from portal.db import db as _db
+
+    version = matching.current_pipeline().version
+    ids = {name: step_id(name) for name in ("past_results", "even_workload")}
+    db.session.commit()
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def edit(name, weight):
+        with app.app_context(), app.test_request_context():
+            barrier.wait()
+            try:
+                matching.tune_step(ids[name], weight=weight, expected_version=version)
+                outcomes.append("changed")
+            except Conflict:
+                outcomes.append("refused")
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=edit, args=args) for args in (("past_results", 7), ("even_workload", 9))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["changed", "refused"]
+    db.session.expire_all()
+    pipeline = matching.current_pipeline()
+    assert pipeline.version == version + 1
+    weights = {s.step: s.weight for s in pipeline.steps}
+    assert (weights["past_results"], weights["even_workload"]) in ((7, 1), (2, 9))
