@@ -74,13 +74,17 @@ def _after_commit(session: Session) -> None:
 
 @sa_event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
-    # An event of a rolled-back transaction never existed; a SAVEPOINT rolled back
-    # drops only what was published inside it.
+    # A SAVEPOINT rolled back drops only what was published inside it.
     savepoint = session.get_nested_transaction()
-    if savepoint is None:
-        session.info.pop(_PENDING, None)
-    elif _PENDING in session.info:
+    if savepoint is not None and _PENDING in session.info:
         session.info[_PENDING] = [p for p in session.info[_PENDING] if not _inside(p[2], savepoint)]
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    # Over without a commit (rolled back, or the session closed): its events never existed.
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 def _inside(tx: SessionTransaction | None, savepoint: SessionTransaction) -> bool:
