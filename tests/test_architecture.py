@@ -7,6 +7,7 @@ follow the demo or a test), money must never pass through a float, and imports p
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +31,10 @@ MONEY_WORDS = {
     "amount", "price", "total", "subtotal", "stake", "fine", "bonus", "balance", "fee", "cost",
     "payout", "pot", "cents", "penalty", "refund", "commission", "salary",
 }
+
+
+# os.environ.get("X"), environ["X"], env.get("X"), _flag("X") as portal/config.py reads settings.
+ENV_READ = re.compile(r"""(?:environ\.get|environ\[|\benv\.get|_flag)\(?\s*["']([A-Z][A-Z0-9_]+)["']""")
 
 
 def _python_files():
@@ -88,3 +93,13 @@ def test_imports_point_one_way():
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_setting_read_from_the_environment_is_documented():
+    # An operator learns the settings from the README's table, so a new one must be added there.
+    readme = (ROOT / "README.md").read_text()
+    names = set()
+    for path in _python_files():
+        names |= set(ENV_READ.findall(path.read_text()))
+    undocumented = sorted(name for name in names if f"`{name}`" not in readme)
+    assert names and undocumented == [], f"add these to README.md's Configuration table: {undocumented}"
