@@ -10,17 +10,20 @@ from portal import notifications
 
 @consumer("email.queued")
 def send_queued_email(payload: dict, event_id: str) -> None:
-    """A new email: try it now; schedule a wake-up if the server refused."""
-    _try(payload["email_id"])
+    """A new email: hand it to ``deliver``.
+
+    Not sent here: a consumer runs inside the event's transaction, and a delivery commits
+    its own steps and must not hold that transaction open while the SMTP server talks.
+    """
+    deliver.send(payload["email_id"])
 
 
 @dramatiq.actor(queue_name="email", max_retries=3)
 def deliver(email_id: int) -> None:
-    """A retry whose time has come (or a wake-up from the sweep)."""
-    _try(email_id)
+    """Try to send one email; if the server refused it, wake up again when the retry is due.
 
-
-def _try(email_id: int) -> None:
+    The sweep (jobs.relay) also wakes due emails, in case this wake-up is lost.
+    """
     result = notifications.deliver_email(email_id)
-    if result.state == "retrying" and result.retry_in is not None:
+    if result.retry_in is not None:
         deliver.send_with_options(args=(email_id,), delay=int(result.retry_in.total_seconds() * 1000))

@@ -10,9 +10,10 @@ from portal.notifications.sending import (
     get_email,
     list_emails,
     queue_email,
+    render_email,
 )
 
 __all__ = [
     "EMAIL_STATES", "Email", "MAX_ATTEMPTS", "Delivery", "counts_by_state", "deliver_email",
-    "emails_due", "get_email", "list_emails", "queue_email",
+    "emails_due", "get_email", "list_emails", "queue_email", "render_email",
 ]

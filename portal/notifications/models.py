@@ -5,9 +5,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import UTCDateTime, db
 
-# queued → sent (SMTP accepted it) | kept (no SMTP: shown in the mail viewer)
-# queued → retrying → … → sent | failed (gave up; reason in last_error)
-EMAIL_STATES = ("queued", "retrying", "sent", "kept", "failed")
+# queued → sending → sent (the SMTP server accepted it)
+#                  → retrying → sending → … (refused or unreachable: try again later)
+#                  → failed (a permanent refusal, or MAX_ATTEMPTS tries; reason in last_error)
+# queued → kept (no SMTP server configured: read it in the managers' mail viewer)
+EMAIL_STATES = ("queued", "sending", "retrying", "sent", "kept", "failed")
 
 
 class Email(db.Model):
@@ -27,6 +29,8 @@ class Email(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at = mapped_column(UTCDateTime, nullable=False)
     sent_at = mapped_column(UTCDateTime, nullable=True)
+    # When the sweep should look at it: the next try (retrying), the end of a try's lease
+    # (sending), or a grace period for the first hand-off to a worker (queued).
     next_attempt_at = mapped_column(UTCDateTime, nullable=True)
 
     __table_args__ = (Index("ix_emails_state_next", "state", "next_attempt_at"),)

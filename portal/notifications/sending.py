@@ -6,37 +6,57 @@ import smtplib
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, parseaddr
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 
 from portal import clock
 from portal.db import db, transaction
 from portal.events import publish
+from portal.i18n import LANGUAGES
 from portal.notifications.models import Email
 
 MAX_ATTEMPTS = 5
+# A try cannot outlive the jobs' 10-minute time limit, so an email still "sending" after
+# this was interrupted (a killed worker) and may be tried again without sending it twice.
+SENDING_LEASE = timedelta(minutes=15)
+# How long the hand-off of a new email to a worker may take before the sweep steps in.
+QUEUED_GRACE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
 class Delivery:
+    """What one try came to; ``retry_in`` is when to try again (state "retrying")."""
+
     state: str
     retry_in: timedelta | None = None
 
 
-def queue_email(to: str, template: str, language: str, **context) -> Email:
-    """Render ``templates/emails/<template>.*`` and queue it in the current transaction."""
+def render_email(template: str, language: str, **context) -> tuple[str, str, str]:
+    """Subject, plain text and HTML of ``templates/emails/<template>.*`` in ``language``."""
     with force_locale(language):
-        subject = render_template(f"emails/{template}.subject.txt", **context).strip()
-        text = render_template(f"emails/{template}.txt", **context)
+        subject = render_template(f"emails/{template}.subject.txt", **context)
+        subject = " ".join(subject.split())  # one line, whatever the names in it contain
+        text = render_template(f"emails/{template}.txt", **context).strip() + "\n"
         html = render_template(f"emails/{template}.html", subject=subject, **context)
+    return subject, text, html
+
+
+def queue_email(to: str, template: str, language: str, **context) -> Email:
+    """Render an email for ``to`` in their language and queue it in the current transaction.
+
+    ``email.queued`` is published with it: nothing is sent unless the caller commits.
+    """
+    language = language if language in LANGUAGES else current_app.config["BABEL_DEFAULT_LOCALE"]
+    subject, text, html = render_email(template, language, **context)
     with transaction():
+        now = clock.now()
         email = Email(
             to=to, language=language, template=template, subject=subject, text_body=text,
-            html_body=html, state="queued", attempts=0, created_at=clock.now(),
-            next_attempt_at=clock.now(),
+            html_body=html, state="queued", attempts=0, created_at=now,
+            next_attempt_at=now + QUEUED_GRACE,
         )
         db.session.add(email)
         db.session.flush()
@@ -50,15 +70,112 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=base * 4 ** max(attempts - 1, 0))
 
 
-def _smtp_send(email: Email) -> None:
-    cfg = current_app.config
+def deliver_email(email_id: int) -> Delivery:
+    """Try to send one email. Safe to call twice, even at once: only one call sends it.
+
+    Call it outside a transaction: the email is claimed ("sending") and committed first,
+    so no database lock is held while the SMTP server is talking.
+    """
+    if not current_app.config["SMTP_HOST"]:
+        return _keep(email_id)
+    message = _claim(email_id)
+    if message is None:
+        return Delivery(_state(email_id))
+    try:
+        _smtp_send(message)
+    except (smtplib.SMTPException, OSError) as exc:
+        return _record_failure(email_id, exc)
+    with transaction():
+        db.session.execute(
+            update(Email).where(Email.id == email_id)
+            .values(state="sent", sent_at=clock.now(), next_attempt_at=None, last_error=None)
+            .execution_options(synchronize_session=False)
+        )
+    return Delivery("sent")
+
+
+def _claimable(now):
+    return or_(Email.state.in_(("queued", "retrying")),
+               (Email.state == "sending") & (Email.next_attempt_at <= now))
+
+
+def _keep(email_id: int) -> Delivery:
+    """No SMTP server: the email stays in the database for the mail viewer."""
+    now = clock.now()
+    with transaction():
+        kept = db.session.execute(
+            update(Email).where(Email.id == email_id, _claimable(now))
+            .values(state="kept", sent_at=now, next_attempt_at=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    return Delivery("kept") if kept else Delivery(_state(email_id))
+
+
+def _claim(email_id: int) -> EmailMessage | None:
+    """Mark the email "sending" for one try, or None if it is not due (sent, or being sent).
+
+    The conditional UPDATE is the lock: on PostgreSQL a concurrent claim waits for the row
+    and then no longer matches; on SQLite writers are serialised anyway.
+    """
+    now = clock.now()
+    with transaction():
+        claimed = db.session.execute(
+            update(Email).where(Email.id == email_id, _claimable(now))
+            .values(state="sending", attempts=Email.attempts + 1, next_attempt_at=now + SENDING_LEASE)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not claimed:
+            return None
+        return _message(db.session.get(Email, email_id, populate_existing=True))
+
+
+def _record_failure(email_id: int, exc: Exception) -> Delivery:
+    with transaction():
+        email = db.session.get(Email, email_id, populate_existing=True)
+        email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        if _is_permanent(exc) or email.attempts >= MAX_ATTEMPTS:
+            email.state, email.next_attempt_at = "failed", None
+            current_app.logger.warning("email %s failed for good: %s", email.id, email.last_error)
+            return Delivery("failed")
+        wait = backoff(email.attempts)
+        email.state, email.next_attempt_at = "retrying", clock.now() + wait
+        return Delivery("retrying", wait)
+
+
+def _is_permanent(exc: Exception) -> bool:
+    """A 5xx answer about this email itself (no such mailbox, content refused) will not change.
+
+    Other errors (connection, 4xx, authentication) may be temporary or fixed by the operator.
+    """
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code >= 500
+
+
+def _state(email_id: int) -> str:
+    return db.session.scalar(select(Email.state).where(Email.id == email_id)) or "missing"
+
+
+def _message(email: Email) -> EmailMessage:
+    mail_from = current_app.config["MAIL_FROM"]
+    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "mcf.invalid"
     msg = EmailMessage()
     msg["Subject"] = email.subject
-    msg["From"] = cfg["MAIL_FROM"]
+    msg["From"] = mail_from
     msg["To"] = email.to
-    msg["Message-ID"] = make_msgid(idstring=f"mcf-{email.id}")
+    msg["Date"] = format_datetime(email.created_at)
+    # The same id on every try: if a server took a try we could not record, the copy sent
+    # on the next try can be recognised as a duplicate.
+    msg["Message-ID"] = f"<email-{email.id}.{int(email.created_at.timestamp())}@{domain}>"
+    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation auto-replies to us
     msg.set_content(email.text_body)
     msg.add_alternative(email.html_body, subtype="html")
+    msg["Content-Language"] = email.language  # after the body: setting it clears Content-*
+    return msg
+
+
+def _smtp_send(msg: EmailMessage) -> None:
+    cfg = current_app.config
     with smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=cfg["SMTP_TIMEOUT"]) as smtp:
         if cfg["SMTP_STARTTLS"]:
             smtp.starttls()
@@ -67,49 +184,26 @@ def _smtp_send(email: Email) -> None:
         smtp.send_message(msg)
 
 
-def deliver_email(email_id: int) -> Delivery:
-    """Send one queued email. Safe to call twice: only queued or retrying emails go out."""
-    with transaction():
-        email = db.session.scalar(select(Email).where(Email.id == email_id).with_for_update())
-        if email is None or email.state not in ("queued", "retrying"):
-            return Delivery(email.state if email else "missing")
-        if not current_app.config["SMTP_HOST"]:
-            email.state, email.sent_at, email.next_attempt_at = "kept", clock.now(), None
-            return Delivery("kept")
-        email.attempts += 1
-        try:
-            _smtp_send(email)
-        except (smtplib.SMTPException, OSError) as exc:
-            email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if email.attempts >= MAX_ATTEMPTS:
-                email.state, email.next_attempt_at = "failed", None
-                current_app.logger.warning("email %s failed for good: %s", email.id, email.last_error)
-                return Delivery("failed")
-            wait = backoff(email.attempts)
-            email.state, email.next_attempt_at = "retrying", clock.now() + wait
-            return Delivery("retrying", wait)
-        email.state, email.sent_at, email.next_attempt_at = "sent", clock.now(), None
-        email.last_error = None
-        return Delivery("sent")
-
-
 def emails_due(limit: int = 200) -> list[int]:
-    """Retrying emails whose next try is due (the sweep's safety net if a wake-up was lost)."""
+    """Emails the sweep should hand to a worker: a retry that is due, a hand-off that seems
+    lost, a try that was interrupted. Handing one over twice is harmless."""
     return list(db.session.scalars(
-        select(Email.id).where(Email.state == "retrying", Email.next_attempt_at <= clock.now())
+        select(Email.id).where(Email.state.in_(("queued", "retrying", "sending")),
+                               Email.next_attempt_at <= clock.now())
         .order_by(Email.next_attempt_at).limit(limit)
     ))
 
 
-def list_emails(state: str | None, query: str, page: int, per_page: int = 25):
+def list_emails(state: str | None, query: str, page: int):
+    """Newest first, filtered by delivery state and by recipient or subject."""
     stmt = select(Email)
     if state:
         stmt = stmt.where(Email.state == state)
-    q = (query or "").strip().lower()
+    q = (query or "").strip()
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(func.lower(Email.to).like(like) | func.lower(Email.subject).like(like))
-    return db.paginate(stmt.order_by(Email.id.desc()), page=page, per_page=per_page, error_out=False)
+        stmt = stmt.where(Email.to.icontains(q, autoescape=True) | Email.subject.icontains(q, autoescape=True))
+    return db.paginate(stmt.order_by(Email.id.desc()), page=page,
+                       per_page=current_app.config["PER_PAGE"], error_out=False)
 
 
 def get_email(email_id: int) -> Email | None:

@@ -1,0 +1,71 @@
+"""Every email template renders, in every language, with nothing left blank."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from jinja2 import StrictUndefined
+
+from portal.i18n import LANGUAGES
+from portal.notifications import render_email
+
+TEMPLATES = Path(__file__).resolve().parents[3] / "templates" / "emails"
+
+_LINK = "http://portal.test/set-password/t0k3n"
+_ORDER = SimpleNamespace(
+    id=42, description="Water the plants", address="7 Catnip Lane", state="in_progress", price_cents=123450,
+    starts_at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC), ends_at=datetime(2026, 3, 2, 11, 0, tzinfo=UTC),
+)
+_ORDER_EMAIL = {"name": "Tom", "order": _ORDER, "service_name": "Gardening", "link": "http://portal.test/orders/42",
+                "state_label": lambda state: state.replace("_", " ")}
+
+# What each email is given by the operation that queues it. A new email template needs a
+# sample here (the first test says so), so that it is rendered in every language below.
+SAMPLES = {
+    "welcome": {"name": "Tom"},
+    "invitation": {"name": "Tom", "inviter": "Ann", "role": "manager", "link": _LINK},
+    "worker_welcome": {"name": "Tom", "link": _LINK},
+    "order_worker_matched": _ORDER_EMAIL,
+    "order_assigned": _ORDER_EMAIL | {"worker_name": "Whiskers"},
+    "order_status": _ORDER_EMAIL,
+    "order_failed": _ORDER_EMAIL,
+}
+
+
+def _email_templates() -> list[str]:
+    return sorted(p.name.removesuffix(".subject.txt") for p in TEMPLATES.glob("*.subject.txt"))
+
+
+@pytest.mark.parametrize("template", _email_templates())
+def test_every_email_template_has_a_sample_and_all_three_parts(template):
+    assert template in SAMPLES, f"add a sample context for emails/{template} to SAMPLES in {__file__}"
+    assert (TEMPLATES / f"{template}.txt").exists() and (TEMPLATES / f"{template}.html").exists()
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+@pytest.mark.parametrize("template", sorted(SAMPLES))
+def test_every_email_renders_in_every_language(app, db, monkeypatch, template, language):
+    # A variable the template uses but the sample lacks is an error, not an empty string.
+    monkeypatch.setattr(app.jinja_env, "undefined", StrictUndefined)
+    context = SAMPLES[template]
+    subject, text, html = render_email(template, language, **context)
+
+    assert subject and "\n" not in subject
+    assert html.startswith("<!doctype html>") and f'<html lang="{language}">' in html
+    assert f"<title>{subject}</title>" in html
+    for part in (text, html):
+        assert context["name"] in part  # the shared greeting
+        assert "%(" not in part  # every placeholder filled in, also in translations
+        if "link" in context:
+            assert context["link"] in part
+    assert app.config["PUBLIC_URL"] in text and app.config["PUBLIC_URL"] in html  # the shared footer
+
+
+def test_names_are_escaped_in_html_and_kept_as_written_in_text(db):
+    subject, text, html = render_email("welcome", "en", name="<b>Tom</b> & Co")
+    assert "&lt;b&gt;Tom&lt;/b&gt; &amp; Co" in html and "<b>Tom</b>" not in html
+    assert "Hello <b>Tom</b> & Co," in text
+    assert subject == "Welcome to MCF, <b>Tom</b> & Co"
