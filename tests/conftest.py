@@ -16,6 +16,8 @@ from contextlib import contextmanager
 # Before anything imports jobs.broker: the broker is chosen from the environment.
 if os.environ.get("TEST_REDIS_URL"):
     os.environ["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
+    # Runs sharing one Redis must not take (or flush) each other's messages.
+    os.environ.setdefault("JOBS_REDIS_NAMESPACE", f"mcf-test-{os.getpid()}")
 else:
     os.environ.pop("REDIS_URL", None)
 os.environ.setdefault("JOBS_MIN_BACKOFF_MS", "20")
