@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev translations migrate lint clean
+.PHONY: run test install install-dev translations translations-update migrate lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ install-dev: $(VENV)/.installed-dev translations
 # Compiled catalogues are build output, not source: made from the .po files.
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --use-fuzzy --statistics -d portal/translations
+
+## translations-update: collect the marked strings (see babel.cfg) and add new ones to the catalogues to translate
+translations-update: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg --project="MCF portal" -o portal/translations/messages.pot .
+	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching --ignore-obsolete
 
 ## run: install, migrate, load demo data on first start, serve on http://127.0.0.1:$(PORT)
 run: install
