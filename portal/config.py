@@ -81,6 +81,16 @@ def load(test_config: dict | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "portal" / "translations"),
         "PER_PAGE": 25,
+        # The applicant site (SPEC §11). Rate limits count per client address; the address
+        # comes from CF-Connecting-IP only when the direct peer is one of these networks
+        # (comma-separated CIDRs, e.g. Cloudflare's published ranges), else it is the peer.
+        "TRUSTED_PROXIES": [n.strip() for n in env.get("TRUSTED_PROXIES", "").split(",") if n.strip()],
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        "APPLY_SUBMISSION_LIMIT": env.get("APPLY_SUBMISSION_LIMIT", "5 per hour"),
+        "APPLICANT_PAGE_LIMIT": env.get("APPLICANT_PAGE_LIMIT", "120 per minute"),
+        "APPLY_MIN_FILL_SECONDS": float(env.get("APPLY_MIN_FILL_SECONDS", "4")),
+        "APPLY_MAX_BYTES": int(env.get("APPLY_MAX_BYTES", str(6 * 1024 * 1024))),
+        "APPLICANT_LINK_DAYS": int(env.get("APPLICANT_LINK_DAYS", "7")),
     }
     if test_config:
         cfg.update(test_config)

@@ -1,5 +1,6 @@
 """Every context's tables, imported so that Alembic and the tests see one metadata."""
 
+from portal.applicants import models as _applicants  # noqa: F401
 from portal.db import db
 from portal.events import models as _events  # noqa: F401
 from portal.matching import models as _matching  # noqa: F401
