@@ -12,6 +12,7 @@ import os
 import re
 import tempfile
 from contextlib import contextmanager
+from pathlib import Path
 
 # Before anything imports jobs.broker: the broker is chosen from the environment.
 if os.environ.get("TEST_REDIS_URL"):
@@ -66,9 +67,27 @@ def _require_services() -> None:
             pytest.exit(f"TEST_REDIS_URL is set but Redis does not answer: {exc}", returncode=3)
 
 
+def _compile_catalogues() -> None:
+    """Russian pages need compiled catalogues: `make test` builds them, a bare pytest run may find
+    none or stale ones (and Flask-Babel keeps whichever it loads first for the whole session)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in Path(__file__).parent.parent.glob("portal/translations/*/LC_MESSAGES/*.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as fh:
+                catalogue = read_po(fh)
+            partial = mo.with_suffix(f".{os.getpid()}.tmp")  # a concurrent run never reads half a file
+            with partial.open("wb") as fh:
+                write_mo(fh, catalogue)
+            os.replace(partial, mo)
+
+
 @pytest.fixture(scope="session")
 def app():
     _require_services()
+    _compile_catalogues()
     application = create_app({
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
