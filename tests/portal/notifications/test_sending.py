@@ -14,6 +14,7 @@ from portal.errors import DomainError
 from portal.events import OutboxEvent
 from portal.notifications import MAX_ATTEMPTS, Email, deliver_email, queue_email
 from portal.notifications.sending import SENDING_LEASE
+from tests.portal.notifications.helpers import in_language
 
 
 def _queue(to="tom@example.test", template="welcome", language="en", **context) -> int:
@@ -57,8 +58,12 @@ def test_an_email_is_written_in_the_recipients_language(db, smtp_server):
     [ru] = smtp_server.to("ivan@example.test")
     [en] = smtp_server.to("tom@example.test")
     assert ru["Content-Language"] == "ru" and en["Content-Language"] == "en"
+    assert ru["Subject"] == in_language("ru", "Welcome to MCF, %(name)s", name="Иван")
+    assert en["Subject"] == "Welcome to MCF, Tom"
+    for part in _parts(ru):
+        assert in_language("ru", "Hello %(name)s,", name="Иван") in part
+        assert in_language("ru", "The MCF team") in part
     assert '<html lang="ru">' in _parts(ru)[1] and '<html lang="en">' in _parts(en)[1]
-    assert "Иван" in ru["Subject"] and "Иван" in _parts(ru)[0]
 
 
 def test_an_unknown_language_falls_back_to_the_default(db):
