@@ -35,9 +35,12 @@ def _forms(message) -> tuple[str, ...]:
     return message.string if message.pluralizable else (message.string,)
 
 
+def _where(message) -> str:
+    return ", ".join(f"{f}:{line}" for f, line in message.locations[:1])
+
+
 def _show(message) -> str:
-    place = ", ".join(f"{f}:{line}" for f, line in message.locations[:1])
-    return f"  {message.id!r}  ({place})"
+    return f"  {message.id!r}  ({_where(message)})"
 
 
 @pytest.fixture(scope="module")
@@ -77,16 +80,40 @@ def test_catalogue_has_every_string_in_the_sources(path, strings_in_sources):
         + "\n" + HOW_TO_FIX)
 
 
+class _AnyValue(dict):
+    def __missing__(self, key):
+        return 1
+
+
+def _formatted(message) -> bool:
+    """Templates always apply ``%`` to a message (Jinja's new-style gettext); Python code only
+    when it passes values, so a lone % in a plain Python message is just a percent sign."""
+    return "%(" in message.id[-1 if message.pluralizable else 0] or any(
+        f.startswith("templates/") for f, _line in message.locations)
+
+
+def _format_error(text: str) -> str | None:
+    try:
+        text % _AnyValue()
+    except (TypeError, ValueError, KeyError) as exc:
+        return str(exc)
+    return None
+
+
 @pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: p.parts[-3])
 def test_translations_keep_the_placeholders(path):
     """A lost or renamed %(name)s raises KeyError or drops a value from the page."""
     wrong = []
-    for m in _messages(path):
-        expected = Counter(PLACEHOLDER.findall(m.id[-1] if m.pluralizable else m.id))
+    for m in filter(_formatted, _messages(path)):
+        source = m.id[-1] if m.pluralizable else m.id
+        if error := _format_error(source):
+            wrong.append(f"{_show(m)}\n    the message itself fails ({error}): write %% for a percent sign")
+            continue
+        expected = Counter(PLACEHOLDER.findall(source))
         for form in _forms(m):
-            if form and Counter(PLACEHOLDER.findall(form)) != expected:
+            if form and (Counter(PLACEHOLDER.findall(form)) != expected or _format_error(form)):
                 wrong.append(f"  {m.id!r}\n    -> {form!r}")
-    assert not wrong, "These translations do not have the placeholders of their message:\n" + "\n".join(wrong)
+    assert not wrong, "These messages and translations do not format the same way:\n" + "\n".join(wrong)
 
 
 @pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: p.parts[-3])
