@@ -1,11 +1,13 @@
-"""Order jobs: retry matching for waiting orders, and the no-show sweep."""
+"""Order jobs: retry matching for waiting orders, the no-show sweep, and the kit's hand-over."""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 import dramatiq
 
+from jobs.events import consumer
 from portal import orders
 
 log = logging.getLogger(__name__)
@@ -25,3 +27,10 @@ def sweep_no_shows() -> None:
     failed = orders.fail_no_shows()
     if failed:
         log.info("no-show sweep failed %d orders", len(failed))
+
+
+@consumer("kit.issued")
+def note_kit_issued(payload: dict, event_id: str) -> None:
+    """The warehouse issued the order's kit: the order's timeline shows who and when."""
+    orders.record_kit_issued(payload["order_id"], payload["issued_by"],
+                             datetime.fromisoformat(payload["issued_at"]))

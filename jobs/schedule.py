@@ -130,6 +130,7 @@ def periodic_jobs() -> list[Periodic]:
     from jobs.orders import retry_matching, sweep_no_shows
     from jobs.people import purge_sessions
     from jobs.relay import sweep_outbox
+    from jobs.warehouse import chase_cookies
 
     return [
         Periodic("outbox.sweep", Every(seconds=10), sweep_outbox.send),
@@ -137,6 +138,8 @@ def periodic_jobs() -> list[Periodic]:
         # Both are safe to run twice: each order changes under its own row lock.
         Periodic("orders.retry_matching", Every(seconds=180), retry_matching.send),
         Periodic("orders.no_shows", Every(seconds=60), sweep_no_shows.send),
+        # Safe to run twice: each cookie changes under its kit's row lock.
+        Periodic("warehouse.chase_cookies", Every(seconds=60), chase_cookies.send),
     ]
 
 

@@ -71,6 +71,12 @@ def load(test_config: dict | None = None) -> dict:
         # Jobs
         "OUTBOX_RESEND_AFTER": 30,
         "RUN_JOBS_IN_PROCESS": False,
+        # Warehouse: where workers pick up kits, and the sandbox bakery's manners (SPEC WH-2):
+        # sometimes slow, sometimes down. Tests start with a calm bakery and set what they test.
+        "WAREHOUSE_ADDRESS": env.get("WAREHOUSE_ADDRESS", "MCF warehouse, 7 Whisker Yard"),
+        "BAKERY_LATENCY_SECONDS": float(env.get("BAKERY_LATENCY_SECONDS", "0" if testing else "2")),
+        "BAKERY_FAILURE_RATE": float(env.get("BAKERY_FAILURE_RATE", "0" if testing else "0.1")),
+        "BAKERY_LOST_ANSWER_RATE": float(env.get("BAKERY_LOST_ANSWER_RATE", "0" if testing else "0.05")),
         # Cookies: Secure everywhere except local plain-HTTP demo and tests.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -8,5 +8,7 @@ from portal.notifications import models as _notifications  # noqa: F401
 from portal.orders import models as _orders  # noqa: F401
 from portal.people import models as _people  # noqa: F401
 from portal.runs import models as _runs  # noqa: F401
+from portal.warehouse import bakery as _sandbox_bakery  # noqa: F401 - the sandbox contractor's books
+from portal.warehouse import models as _warehouse  # noqa: F401
 
 metadata = db.metadata

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, make_response
 from flask_login import current_user
 
-from portal import orders, people
+from portal import orders, people, warehouse
 from portal.errors import NotFound
 
 
@@ -16,7 +16,7 @@ def install(bp: Blueprint) -> None:
     @bp.context_processor
     def _order_labels():
         return {"state_label": orders.state_label, "entry_label": orders.entry_label,
-                "kit_is_issued": orders.kit_is_issued}
+                "kit_state_label": warehouse.kit_state_label}
 
 
 def image_response(data: bytes, content_type: str):

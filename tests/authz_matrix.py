@@ -31,6 +31,7 @@ from portal.db import db
 from portal.notifications import Email
 from tests import factories
 from tests.portal.orders import factories as order_factories
+from tests.portal.warehouse import factories as warehouse_factories
 
 PUBLIC = "public"
 VISITORS = "visitors"
@@ -82,6 +83,10 @@ ACCESS: dict[str, str | frozenset[str]] = {
     "workers.photo": only("worker"),
     # warehouse (managers look at the kits too)
     "warehouse.home": only("warehouse", "manager"),
+    "warehouse.start_assembling": only("warehouse", "manager"),
+    "warehouse.cookie_received": only("warehouse", "manager"),
+    "warehouse.ready": only("warehouse", "manager"),
+    "warehouse.issued": only("warehouse", "manager"),
     # managers
     "managers.home": only("manager"),
     "managers.people_list": only("manager"),
@@ -147,6 +152,7 @@ SAMPLES: dict[str | tuple[str, str], Callable[[people.User | None], object]] = {
     "order_id": lambda visitor: order_factories.book(
         client=visitor if visitor and visitor.role == "client" else None).id,
     "service_type_id": lambda visitor: order_factories.service_type().id,
+    "kit_id": lambda visitor: warehouse_factories.new_kit().id,
 }
 
 DUMMY_ID = 987_654  # an argument without a sample: no such object, the right role gets 404

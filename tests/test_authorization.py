@@ -32,7 +32,10 @@ def expected(access, who: str, method: str) -> set[str]:
         return {ALLOWED} if who == ANONYMOUS else {SENT_HOME}
     if who == ANONYMOUS:
         return {TO_LOGIN}
-    return {ALLOWED} if access == SIGNED_IN or who in access else {FORBIDDEN}
+    if access == SIGNED_IN or who in access:
+        # An action may end where the actor works: Post/Redirect/Get to their own home (the kits board).
+        return {ALLOWED, SENT_HOME} if method != "GET" else {ALLOWED}
+    return {FORBIDDEN}
 
 
 def outcome(response, method: str, path: str, home: str | None) -> str:

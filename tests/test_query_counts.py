@@ -19,6 +19,7 @@ from portal.notifications import Email
 from portal.orders import STATES, Order, ServiceType
 from portal.people import ROLES, User
 from portal.runs import JobRun
+from portal.warehouse import COOKIE_STATES, WORKING_STATES, CookieRequest, Kit
 from tests import factories
 
 _seq = itertools.count(1)
@@ -76,7 +77,24 @@ def _orders(n: int, viewer: User) -> None:
     db.session.execute(insert(Order), rows)
 
 
-FILLERS = [_people, _emails, _runs, _orders]
+def _kits(n: int, viewer: User) -> None:
+    """Kits to work on, with their cookies in every state, for the warehouse board."""
+    if viewer.role != "warehouse":
+        return
+    now = clock.now()
+    first = next(_seq) * 100_000
+    kit_ids = db.session.execute(insert(Kit).returning(Kit.id), [dict(
+        order_id=first + i, client_id=viewer.id, client_name=f"Bulk Client {i}", worker_id=viewer.id,
+        worker_name=f"Bulk Worker {i}", service_type="bulk", address="1 Bulk Street",
+        starts_at=now + timedelta(minutes=i), state=WORKING_STATES[i % len(WORKING_STATES)],
+        opened_at=now, issued_by_name="", version=1) for i in range(n)]).scalars().all()
+    db.session.execute(insert(CookieRequest), [dict(
+        kit_id=kit_id, idempotency_key=f"kit-{kit_id}", state=COOKIE_STATES[i % len(COOKIE_STATES)],
+        attempts=1, last_error="", requested_at=now, expected_at=now + timedelta(minutes=10))
+        for i, kit_id in enumerate(kit_ids)])
+
+
+FILLERS = [_people, _emails, _runs, _orders, _kits]
 
 
 def fill(n: int, viewer: User) -> None:

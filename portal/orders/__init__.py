@@ -6,7 +6,8 @@ from portal.orders.models import (
 )
 from portal.orders.operations import (
     book_order, cancel_order, check_in, fail_no_show, fail_no_shows, finish_order, match_order,
-    overdue_order_ids, rate_order, rebook_order, report_problem, waiting_order_ids,
+    overdue_order_ids, rate_order, rebook_order, record_kit_issued, report_problem,
+    waiting_order_ids,
 )
 from portal.orders.pricing import Estimate, estimate, order_price
 from portal.orders.queries import (
@@ -26,6 +27,6 @@ __all__ = [
     "create_service_type", "entry_label", "estimate", "fail_no_show", "fail_no_shows",
     "finish_order", "get_service_type", "kit_is_issued", "list_service_types", "match_order",
     "no_show_deadline", "order_detail", "order_photo", "order_price", "overdue_order_ids", "people_names",
-    "rate_order", "rebook_order", "report_problem", "search_orders", "state_label",
+    "rate_order", "rebook_order", "record_kit_issued", "report_problem", "search_orders", "state_label",
     "update_service_type", "waiting_order_ids", "worker_orders",
 ]

@@ -32,8 +32,11 @@ def _photo(n: int, text: str) -> bytes:
     return out.getvalue()
 
 
-def load_orders(people: dict[str, User]) -> None:
-    """Service types, then orders completed, failed, cancelled, in progress, assigned and waiting."""
+def load_orders(people: dict[str, User], before_check_in=lambda order: None) -> None:
+    """Service types, then orders completed, failed, cancelled, in progress, assigned and waiting.
+
+    ``before_check_in(order)`` runs before each check-in (the warehouse hands over the kit).
+    """
     real_now = clock.now().replace(second=0, microsecond=0)
     services = [create_service_type(code, en, ru, den, dru, Money.cu(price))
                 for code, en, ru, den, dru, price in SERVICES]
@@ -46,6 +49,8 @@ def load_orders(people: dict[str, User]) -> None:
 
         def work(order, finish=True):
             worker = db.session.get(User, order.worker_id)
+            clock.freeze(order.starts_at - timedelta(minutes=60))
+            before_check_in(order)
             clock.freeze(order.starts_at - timedelta(minutes=5))
             ops.check_in(order.id, worker, _photo(next(photos), "check-in"))
             if finish:

@@ -353,6 +353,17 @@ def _store_photo(order: Order, kind: str, raw: bytes, by: User) -> OrderPhoto:
     return photo
 
 
+# --- what other contexts tell the order ---------------------------------------------------
+
+def record_kit_issued(order_id: int, issued_by: int, issued_at: datetime) -> None:
+    """The warehouse handed the kit to the worker (``kit.issued``): the timeline says who and when."""
+    with transaction():
+        order = db.session.get(Order, order_id)
+        if order is None:
+            return
+        _note(order, "kit_issued", db.session.get(User, issued_by)).at = issued_at
+
+
 # --- the no-show sweep ---------------------------------------------------------------------
 
 def overdue_order_ids(limit: int = 500) -> list[int]:

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 
+from portal import warehouse
 from portal.orders.models import Order
 
 # SPEC WK-2 / WK-4 (decisions): both windows are 30 minutes unless configured otherwise.
@@ -14,12 +15,8 @@ DEFAULT_NO_SHOW_MINUTES = 30
 
 
 def kit_is_issued(order: Order) -> bool:
-    """Has the warehouse handed the order's kit to the worker?
-
-    The warehouse context does not exist yet, so a missing kit counts as issued (issue 3).
-    When it arrives, this asks it, and check-in follows without any other change.
-    """
-    return True
+    """Has the warehouse handed the order's kit to the worker? (Its public answer, WK-2.)"""
+    return warehouse.kit_issued(order.id)
 
 
 def check_in_opens_at(order: Order) -> datetime:

@@ -24,6 +24,7 @@ ENTRY_LABELS = {
     "rated": _l("Rated"),
     "problem_reported": _l("Problem reported"),
     "rebooked": _l("Rebooked"),
+    "kit_issued": _l("Kit issued to the worker"),
 }
 
 

@@ -6,7 +6,7 @@ from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import orders
+from portal import orders, warehouse
 from portal.errors import DomainError, NotFound
 from portal.htmx import redirect, render
 from roles import order_pages
@@ -19,13 +19,14 @@ from roles.workers.forms import PhotoForm
 def home():
     """WK-1: active orders first, then completed, cancelled and failed ones (paginated)."""
     lists = orders.worker_orders(current_user.id, request.args.get("page", 1, type=int))
-    return render("workers/home.html", "workers/_past_orders.html", lists=lists)
+    return render("workers/home.html", "workers/_past_orders.html", lists=lists,
+                  kits=warehouse.kit_statuses([o.id for o in lists.active]))
 
 
 def _page(order_id: int, form: PhotoForm | None = None):
     detail = order_pages.detail_or_404(order_id)
     return render("workers/order.html", detail=detail, form=form or PhotoForm(formdata=None),
-                  kit_issued=orders.kit_is_issued(detail.order),
+                  kit=warehouse.kit_status(detail.order.id),
                   check_in_opens_at=orders.check_in_opens_at(detail.order))
 
 

@@ -9,10 +9,11 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from portal import clock
+from portal import clock, orders
 from tests import factories
 from tests.e2e.browsing import sign_in, without_reload
 from tests.portal.orders.factories import photo, service_type
+from tests.portal.warehouse.factories import issued_kit
 
 pytestmark = pytest.mark.e2e
 
@@ -41,6 +42,9 @@ def test_book_match_check_in_finish_and_rate(page, browser, live_server, db):
     expect(page.get_by_test_id("worker-name")).to_have_text("Oliver Paws")
     expect(page.get_by_text("Maine Coon")).to_be_visible()
     order_url = page.url
+    # The warehouse hands the kit over (tests/e2e/test_warehouse.py does it on the board).
+    issued_kit(db.session.get(orders.Order, int(order_url.rsplit("/", 1)[1])))
+    db.session.commit()
 
     worker_context = browser.new_context(base_url=live_server, locale="en-US")
     worker_page = worker_context.new_page()

@@ -9,13 +9,14 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 from sqlalchemy import select
 
-from portal import clock, orders
+from portal import clock, orders, warehouse
 from portal.db import db
 from portal.errors import DomainError
 from portal.events import OutboxEvent
 from tests import factories
 from tests.conftest import _empty_tables
 from tests.portal.orders.factories import photo, service_type
+from tests.portal.warehouse.factories import issued_kit
 
 START = datetime(2030, 3, 4, 8, 0, tzinfo=UTC)
 
@@ -32,6 +33,7 @@ class OrderLifecycle(RuleBasedStateMachine):
         self.service_id = service_type().id
         self.clients = [factories.user("client").id for _ in range(2)]
         self.workers = [factories.user("worker").id for _ in range(2)]
+        self.staff = factories.user("warehouse").id
         self.final_seen: dict[int, str] = {}
 
     def _order_ids(self):
@@ -69,6 +71,15 @@ class OrderLifecycle(RuleBasedStateMachine):
     def cancel(self, index):
         order = self._pick(index)
         self._try(orders.cancel_order, order.id, _user(order.client_id))
+
+    @precondition(lambda self: self._order_ids())
+    @rule(index=st.integers(0, 50))
+    def issue_kit(self, index):
+        """The warehouse hands over an assigned order's kit (check-in needs it)."""
+        order = self._pick(index)
+        if order.state == "assigned" and not warehouse.kit_issued(order.id):
+            issued_kit(order, _user(self.staff))
+        db.session.expire_all()
 
     @precondition(lambda self: self._order_ids())
     @rule(index=st.integers(0, 50), own=st.booleans())

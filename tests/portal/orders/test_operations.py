@@ -9,6 +9,7 @@ from portal.db import db
 from sqlalchemy import select
 from tests import factories
 from tests.portal.orders.factories import book, photo, refresh, service_type
+from tests.portal.warehouse.factories import issued_kit
 
 
 def events(name):
@@ -69,6 +70,7 @@ def test_bad_input_writes_nothing(db):
 def test_full_lifecycle_records_every_transition_and_one_finished_event(db):
     worker = factories.user("worker")
     order = book(hours_ahead=1)
+    issued_kit(order)
     clock.freeze(order.starts_at - timedelta(minutes=10))
     orders.check_in(order.id, worker, photo())
     orders.finish_order(order.id, worker, photo())
@@ -133,6 +135,7 @@ def test_no_show_fails_the_order_and_the_client_may_rebook_with_another_worker(d
 def test_rating_once_after_completion(db):
     worker = factories.user("worker")
     order = book(hours_ahead=0.5)
+    issued_kit(order)
     client = db.session.get(factories.User, order.client_id)
     with pytest.raises(Conflict):
         orders.rate_order(order.id, client, 5)
@@ -147,6 +150,7 @@ def test_rating_once_after_completion(db):
 def test_problem_report_publishes_an_event(db):
     worker = factories.user("worker")
     order = book(hours_ahead=0.5)
+    issued_kit(order)
     client = db.session.get(factories.User, order.client_id)
     orders.check_in(order.id, worker, photo())
     orders.finish_order(order.id, worker, photo())

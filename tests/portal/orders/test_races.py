@@ -12,6 +12,7 @@ from portal.errors import DomainError
 from portal.events import OutboxEvent
 from tests import factories
 from tests.portal.orders.factories import book, photo, refresh, service_type
+from tests.portal.warehouse.factories import issued_kit
 
 
 def _user(user_id: int):
@@ -51,6 +52,7 @@ def _finished_events(order_id: int) -> int:
 def test_cancel_racing_check_in_leaves_one_result(app, db):
     worker_id = factories.user("worker").id
     order = book(hours_ahead=0.25)
+    issued_kit(order)
     pictures = photo()
     for round_ in range(5):
         order_id, client_id = order.id, order.client_id
@@ -63,6 +65,7 @@ def test_cancel_racing_check_in_leaves_one_result(app, db):
         assert _finished_events(order.id) == (1 if final.state == "cancelled" else 0)
         # Next round on a fresh order, a day later.
         order = book(hours_ahead=24 * (round_ + 1) + 0.25)
+        issued_kit(order)
         clock.freeze(order.starts_at - timedelta(minutes=5))
         pictures = photo()
 

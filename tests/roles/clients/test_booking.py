@@ -6,6 +6,7 @@ from portal import clock, orders
 from portal.notifications import Email
 from tests import factories
 from tests.portal.orders.factories import book, photo, refresh, service_type
+from tests.portal.warehouse.factories import issued_kit
 
 
 def _form(service, when, **extra):
@@ -79,6 +80,7 @@ def test_rate_after_completion(client, login_as, db):
     me = login_as("client")
     worker = factories.user("worker")
     order = book(client=me, hours_ahead=0.25)
+    issued_kit(order)
     orders.check_in(order.id, worker, photo())
     orders.finish_order(order.id, worker, photo())
     page = client.get(f"/client/orders/{order.id}")
@@ -94,6 +96,7 @@ def test_report_a_problem(client, login_as, db):
     me = login_as("client")
     worker = factories.user("worker")
     order = book(client=me, hours_ahead=0.25)
+    issued_kit(order)
     orders.check_in(order.id, worker, photo())
     orders.finish_order(order.id, worker, photo())
     empty = client.post(f"/client/orders/{order.id}/problem", data={"comment": ""})
@@ -122,6 +125,7 @@ def test_rebook_a_failed_order_with_another_worker(client, login_as, db):
 def test_another_client_cannot_see_or_change_the_order_or_its_photos(client, login_as, db):
     worker = factories.user("worker")
     order = book(hours_ahead=0.25)
+    issued_kit(order)
     orders.check_in(order.id, worker, photo())
     login_as("client")
     assert client.get(f"/client/orders/{order.id}").status_code == 404

@@ -1,6 +1,7 @@
 from portal import orders
 from tests import factories
 from tests.portal.orders.factories import book, photo, service_type
+from tests.portal.warehouse.factories import issued_kit
 
 
 def test_the_list_filters_by_status_service_client_and_searches(client, login_as, db):
@@ -44,6 +45,7 @@ def test_the_order_page_shows_timeline_photos_and_why_this_worker(client, login_
     factories.user("worker", name="Chosen One")
     factories.user("worker", name="Runner Up")
     order = book(hours_ahead=0.25)
+    issued_kit(order)
     orders.check_in(order.id, db.session.get(factories.User, order.worker_id), photo())
     page = client.get(f"/manager/orders/{order.id}")
     assert page.status_code == 200

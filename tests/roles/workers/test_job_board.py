@@ -4,6 +4,7 @@ from datetime import timedelta
 from portal import clock, orders
 from tests import factories
 from tests.portal.orders.factories import book, photo, refresh
+from tests.portal.warehouse.factories import issued_kit
 
 
 def _upload(data: bytes, name: str = "photo.png"):
@@ -22,6 +23,7 @@ def test_the_board_shows_where_when_what_and_the_client(client, login_as, db):
 def test_check_in_and_finish_with_photos(client, login_as, db):
     login_as("worker")
     order = book(hours_ahead=0.25)
+    issued_kit(order)
     response = client.post(f"/worker/orders/{order.id}/check-in", data=_upload(photo()), follow_redirects=True)
     assert b"Checked in" in response.data and b"Check-in photo" in response.data
     response = client.post(f"/worker/orders/{order.id}/finish", data=_upload(photo()), follow_redirects=True)
@@ -42,6 +44,7 @@ def test_check_in_too_early_is_refused_with_a_clear_message(client, login_as, db
 def test_a_text_file_renamed_jpg_is_refused(client, login_as, db):
     login_as("worker")
     order = book(hours_ahead=0.25)
+    issued_kit(order)
     response = client.post(f"/worker/orders/{order.id}/check-in", data=_upload(b"not a photo at all", "x.jpg"))
     assert b"JPEG, PNG or WebP" in response.data
     assert refresh(order).state == "assigned"
@@ -50,6 +53,7 @@ def test_a_text_file_renamed_jpg_is_refused(client, login_as, db):
 def test_an_oversized_file_is_refused(client, login_as, db):
     login_as("worker")
     order = book(hours_ahead=0.25)
+    issued_kit(order)
     big = photo() + b"\0" * (10 * 1024 * 1024)
     response = client.post(f"/worker/orders/{order.id}/check-in", data=_upload(big))
     assert b"larger than 10 MB" in response.data
@@ -59,6 +63,7 @@ def test_an_oversized_file_is_refused(client, login_as, db):
 def test_a_decompression_bomb_is_refused(client, login_as, db):
     login_as("worker")
     order = book(hours_ahead=0.25)
+    issued_kit(order)
     bomb = factories.image_bytes("PNG", size=(9000, 9000), colour=(0, 0, 0))
     response = client.post(f"/worker/orders/{order.id}/check-in", data=_upload(bomb))
     assert b"too many pixels" in response.data
@@ -70,6 +75,7 @@ def test_gps_exif_is_stripped(client, login_as, db):
 
     login_as("worker")
     order = book(hours_ahead=0.25)
+    issued_kit(order)
     exif = Image.Exif()
     exif[0x8825] = {1: "N", 2: (55.0, 45.0, 0.0)}  # GPSInfo
     raw = factories.image_bytes("JPEG", exif=exif.tobytes())
@@ -83,6 +89,7 @@ def test_gps_exif_is_stripped(client, login_as, db):
 def test_a_reused_photo_is_refused(client, login_as, db):
     login_as("worker")
     first = book(hours_ahead=0.25)
+    issued_kit(first)
     same = photo()
     client.post(f"/worker/orders/{first.id}/check-in", data=_upload(same))
     response = client.post(f"/worker/orders/{first.id}/finish", data=_upload(same))

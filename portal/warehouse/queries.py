@@ -1,0 +1,78 @@
+"""What the pages show about kits: each a constant number of queries, whatever the number of kits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from portal.db import db
+from portal.warehouse.models import KIT_STATES, WORKING_STATES, CookieRequest, Kit
+
+WORKING = "working"  # the board's default filter: kits staff still work on
+
+
+@dataclass
+class BoardFilters:
+    """The board's filters: a state (or every working state) and the pickup day."""
+
+    state: str = WORKING
+    day: date | None = None
+
+
+def board(f: BoardFilters, page: int = 1, per_page: int = 50):
+    """Kits by pickup time (the order's start), soonest first, with their cookies."""
+    stmt = select(Kit).options(joinedload(Kit.cookie))
+    if f.state in KIT_STATES:
+        stmt = stmt.where(Kit.state == f.state)
+    elif f.state == WORKING:
+        stmt = stmt.where(Kit.state.in_(WORKING_STATES))
+    if f.day:
+        start = datetime.combine(f.day, time(), UTC)
+        stmt = stmt.where(Kit.starts_at >= start, Kit.starts_at < start + timedelta(days=1))
+    stmt = stmt.order_by(Kit.starts_at, Kit.id)
+    return db.paginate(stmt, page=max(page, 1), per_page=per_page, error_out=False, count=True)
+
+
+def get_kit(kit_id: int) -> Kit | None:
+    """One kit with its cookie (to re-render its row after a change)."""
+    return db.session.scalar(select(Kit).where(Kit.id == kit_id).options(joinedload(Kit.cookie)))
+
+
+@dataclass(frozen=True)
+class KitStatus:
+    """What the order pages show about an order's kit."""
+
+    state: str
+    cookie_state: str
+    issued_at: datetime | None
+    issued_by_name: str
+
+    @property
+    def issued(self) -> bool:
+        return self.state == "issued"
+
+
+def kit_statuses(order_ids: list[int]) -> dict[int, KitStatus]:
+    """The kits of these orders, by order id, in one query (orders without a kit are absent)."""
+    if not order_ids:
+        return {}
+    rows = db.session.execute(
+        select(Kit.order_id, Kit.state, CookieRequest.state, Kit.issued_at, Kit.issued_by_name)
+        .outerjoin(CookieRequest, CookieRequest.kit_id == Kit.id)
+        .where(Kit.order_id.in_(order_ids)))
+    return {order_id: KitStatus(state, cookie or "requested", issued_at, by)
+            for order_id, state, cookie, issued_at, by in rows}
+
+
+def kit_status(order_id: int) -> KitStatus | None:
+    """The kit of one order (one query), None before the warehouse has opened it."""
+    return kit_statuses([order_id]).get(order_id)
+
+
+def kit_issued(order_id: int) -> bool:
+    """Has the warehouse handed this order's kit to the worker? (The worker's check-in asks.)"""
+    return db.session.scalar(
+        select(Kit.id).where(Kit.order_id == order_id, Kit.state == "issued")) is not None

@@ -1,0 +1,28 @@
+"""How kit and cookie states read, in the user's language."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+KIT_STATE_LABELS = {
+    "new": _l("new"),
+    "assembling": _l("assembling"),
+    "ready": _l("ready for pickup"),
+    "issued": _l("issued"),
+    "cancelled": _l("cancelled"),
+}
+
+COOKIE_STATE_LABELS = {
+    "requested": _l("requested"),
+    "expected": _l("expected"),
+    "late": _l("late"),
+    "received": _l("received"),
+}
+
+
+def kit_state_label(state: str):
+    return KIT_STATE_LABELS.get(state, state)
+
+
+def cookie_state_label(state: str):
+    return COOKIE_STATE_LABELS.get(state, state)
