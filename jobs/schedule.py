@@ -127,6 +127,7 @@ class Periodic:
 
 def periodic_jobs() -> list[Periodic]:
     """The whole schedule."""
+    from jobs.applicants import hourly_digest
     from jobs.orders import retry_matching, sweep_no_shows
     from jobs.people import purge_sessions
     from jobs.relay import sweep_outbox
@@ -134,6 +135,8 @@ def periodic_jobs() -> list[Periodic]:
 
     return [
         Periodic("outbox.sweep", Every(seconds=10), sweep_outbox.send),
+        # Safe to run twice: each application is claimed for one digest.
+        Periodic("applicants.hourly_digest", Every(seconds=3600), hourly_digest.send),
         Periodic("people.purge_sessions", Daily(hour=3), purge_sessions.send),
         # Both are safe to run twice: each order changes under its own row lock.
         Periodic("orders.retry_matching", Every(seconds=180), retry_matching.send),

@@ -92,6 +92,8 @@ def load(test_config: dict | None = None) -> dict:
         # (comma-separated CIDRs, e.g. Cloudflare's published ranges), else it is the peer.
         "TRUSTED_PROXIES": [n.strip() for n in env.get("TRUSTED_PROXIES", "").split(",") if n.strip()],
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        # Redis keys of the rate limits start with this (test runs sharing a Redis differ).
+        "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": env.get("RATELIMIT_REDIS_PREFIX", "LIMITS")},
         "APPLY_SUBMISSION_LIMIT": env.get("APPLY_SUBMISSION_LIMIT", "5 per hour"),
         "APPLICANT_PAGE_LIMIT": env.get("APPLICANT_PAGE_LIMIT", "120 per minute"),
         "APPLY_MIN_FILL_SECONDS": float(env.get("APPLY_MIN_FILL_SECONDS", "4")),

@@ -26,10 +26,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.routing import AnyConverter
 
-from portal import people, runs
+from portal import applicants, people, runs
 from portal.db import db
 from portal.notifications import Email
 from tests import factories
+from tests.portal.applicants import factories as applicant_factories
 from tests.portal.orders import factories as order_factories
 from tests.portal.warehouse import factories as warehouse_factories
 
@@ -64,6 +65,11 @@ ACCESS: dict[str, str | frozenset[str]] = {
     "auth.set_password": SECRET_LINK,
     # the applicants' public site
     "applicants.home": PUBLIC,
+    "applicants.apply": PUBLIC,
+    "applicants.applied": PUBLIC,
+    "applicants.status": SECRET_LINK,
+    "applicants.test": SECRET_LINK,
+    "applicants.answer": SECRET_LINK,
     # clients
     "clients.home": only("client"),
     "clients.book": only("client"),
@@ -114,6 +120,22 @@ ACCESS: dict[str, str | frozenset[str]] = {
     "managers.move_pipeline_step": only("manager"),
     "managers.switch_pipeline_step": only("manager"),
     "managers.tune_pipeline_step": only("manager"),
+    "managers.applications": only("manager"),
+    "managers.application": only("manager"),
+    "managers.applicant_photo": only("manager"),
+    "managers.add_application_note": only("manager"),
+    "managers.mark_contacted": only("manager"),
+    "managers.assign_test": only("manager"),
+    "managers.accept": only("manager"),
+    "managers.reject": only("manager"),
+    "managers.test_sets": only("manager"),
+    "managers.set_vacancy_default": only("manager"),
+    "managers.new_test": only("manager"),
+    "managers.edit_test": only("manager"),
+    "managers.add_question": only("manager"),
+    "managers.remove_question": only("manager"),
+    "managers.new_test_set": only("manager"),
+    "managers.edit_test_set": only("manager"),
 }
 
 
@@ -141,6 +163,22 @@ def _password_link_token() -> str:
     return re.search(r"/set-password/([\w-]+)", _invitation().text_body).group(1)
 
 
+def _test_link(visitor) -> str:
+    """A fresh applicant's personal test link (remembered for the question in the same URL)."""
+    _, token = applicant_factories.assigned()
+    _links["test"] = token
+    return token
+
+
+def _question_of_the_test(visitor) -> int:
+    _test_link(visitor)
+    test_set = applicants.attempt_by_token(_links["test"]).test_set
+    return applicants.questions_of(test_set)[0].id
+
+
+_links: dict[str, str] = {}
+
+
 SAMPLES: dict[str | tuple[str, str], Callable[[people.User | None], object]] = {
     "filename": lambda visitor: "css/portal.css",
     "token": lambda visitor: _password_link_token(),
@@ -152,6 +190,14 @@ SAMPLES: dict[str | tuple[str, str], Callable[[people.User | None], object]] = {
     "order_id": lambda visitor: order_factories.book(
         client=visitor if visitor and visitor.role == "client" else None).id,
     "service_type_id": lambda visitor: order_factories.service_type().id,
+    ("applicants.status", "token"): lambda visitor: applicant_factories.application().status_link.rsplit("/", 1)[1],
+    ("applicants.test", "token"): _test_link,
+    ("applicants.answer", "question_id"): _question_of_the_test,
+    ("applicants.answer", "token"): lambda visitor: _links["test"],
+    "application_id": lambda visitor: applicant_factories.application().application.id,
+    "test_id": lambda visitor: applicant_factories.skill_test().id,
+    "test_set_id": lambda visitor: applicant_factories.test_set(applicant_factories.skill_test()).id,
+    ("managers.remove_question", "question_id"): lambda visitor: applicant_factories.skill_test().questions[0].id,
     "kit_id": lambda visitor: warehouse_factories.new_kit().id,
 }
 

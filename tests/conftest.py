@@ -19,6 +19,7 @@ if os.environ.get("TEST_REDIS_URL"):
     os.environ["REDIS_URL"] = os.environ["TEST_REDIS_URL"]
     # Runs sharing one Redis must not take (or flush) each other's messages.
     os.environ.setdefault("JOBS_REDIS_NAMESPACE", f"mcf-test-{os.getpid()}")
+    os.environ.setdefault("RATELIMIT_REDIS_PREFIX", f"mcf-test-limits-{os.getpid()}")
 else:
     os.environ.pop("REDIS_URL", None)
 os.environ.setdefault("JOBS_MIN_BACKOFF_MS", "20")
@@ -141,6 +142,9 @@ def _clean_state(app):
     from jobs.broker import broker
 
     broker.flush_all()
+    from roles.applicants.flood import limiter
+
+    limiter.reset()  # rate-limit counts live outside the database (memory or Redis)
     with app.app_context():
         _empty_tables()
     app.config["WTF_CSRF_ENABLED"] = False

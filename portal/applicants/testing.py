@@ -255,6 +255,8 @@ def save_answer(token: str, question_id: int, choice_ids: list[int]) -> Attempt:
         state = attempt_state(attempt)
         if state == "overdue":
             _score(attempt)  # committed: the refusal below comes after the transaction
+        elif state == "ready":
+            raise Conflict(_l("Start the test first."))
         elif state != "running":
             raise Conflict(TIME_UP)
         else:

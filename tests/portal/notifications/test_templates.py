@@ -33,6 +33,16 @@ SAMPLES = {
     "order_assigned": _ORDER_EMAIL | {"worker_name": "Whiskers"},
     "order_status": _ORDER_EMAIL,
     "order_failed": _ORDER_EMAIL,
+    "applicant_received": {"name": "Tom", "status_link": "http://portal.test/careers/status/t0k3n", "again": False,
+                           "vacancy": "Gardening"},
+    "applicant_contacted": {"name": "Tom"},
+    "applicant_test_assigned": {"name": "Tom", "link": "http://portal.test/careers/test/t0k3n", "minutes": 30,
+                                "expires_at": datetime(2026, 3, 9, 9, 0, tzinfo=UTC)},
+    "applicant_test_taken": {"name": "Tom"},
+    "applicant_accepted": {"name": "Tom"},
+    "applicant_rejected": {"name": "Tom", "reason": "We need cats who can swim."},
+    "applicant_digest": {"name": "Ann", "link": "http://portal.test/manager/applicants", "applications": [
+        SimpleNamespace(name="Tom", email="tom@example.test", flagged=True)]},
 }
 
 

@@ -1,0 +1,103 @@
+"""The public application form: clear messages, nothing written on bad input, one application per email."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from sqlalchemy import func, select
+
+from portal.applicants.models import Application, ApplicationNote
+from portal.notifications import Email
+from tests import factories
+from tests.roles.applicants.conftest import send
+
+
+def _count(db, model=Application):
+    db.session.remove()
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_the_form_shows_every_field_and_the_open_vacancies(client, vacancy):
+    page = client.get("/careers/apply").get_data(as_text=True)
+    for label in ("Your name", "Your email", "Age, years", "Breed", "Fur colour", "A few words about yourself",
+                  "Your photo", "The work you want to do"):
+        assert label in page
+    assert vacancy.name_en in page
+
+
+def test_a_genuine_application_is_received_and_confirmed_by_email(client, db, apply_form):
+    data = apply_form(name="Mia Paws", email="Mia@Example.test")
+    response = send(client, data)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/careers/apply/sent"
+    thanks = client.get("/careers/apply/sent").get_data(as_text=True)
+    assert "your application is sent" in thanks
+    assert "/careers/status/" not in thanks  # the personal link only goes to the mailbox
+
+    application = db.session.scalar(select(Application))
+    assert (application.name, application.email, application.stage) == ("Mia Paws", "mia@example.test", "new")
+    email = db.session.scalar(select(Email).where(Email.to == "mia@example.test"))
+    link = re.search(r"http://portal\.test(/careers/status/[\w-]+)", email.text_body).group(1)
+    status = client.get(link).get_data(as_text=True)
+    assert "Your application, Mia Paws" in status and "Received on" in status
+
+
+def test_missing_and_wrong_fields_are_explained_next_to_them_and_nothing_is_written(client, db, apply_form):
+    data = apply_form(name="", age="99", email="not-an-email", service_type_id="0")
+    page = send(client, data).get_data(as_text=True)
+    for message in ("Tell us your name.", "Age is 0 to 40 years.", "This does not look like an email address.",
+                    "Choose the work you want to do."):
+        assert message in page
+    assert 'aria-invalid="true"' in page
+    assert _count(db) == 0
+
+
+def test_a_file_that_is_not_a_photo_is_refused_next_to_the_photo(client, db, apply_form):
+    data = apply_form(photo=(io.BytesIO(b"MZ\x90\x00 not a picture"), "cat.png"))
+    page = send(client, data).get_data(as_text=True)
+    assert "Upload a JPEG, PNG or WebP photo." in page
+    assert _count(db) == 0
+
+
+def test_a_filled_honeypot_looks_sent_but_writes_nothing(client, db, apply_form):
+    response = send(client, apply_form(website="http://spam.example"))
+    assert response.status_code == 303 and response.headers["Location"] == "/careers/apply/sent"
+    assert _count(db) == 0 and _count(db, Email) == 0
+
+
+def test_a_form_sent_back_within_seconds_is_refused(client, db, app, apply_form):
+    from roles.applicants.flood import form_started
+
+    data = apply_form()
+    with app.test_request_context():
+        data["started"] = form_started()  # shown just now
+    page = send(client, data).get_data(as_text=True)
+    assert "That was very quick" in page
+    assert _count(db) == 0
+
+
+def test_a_forged_fill_time_stamp_is_refused(client, db, apply_form):
+    page = send(client, apply_form(started="1700000000.0")).get_data(as_text=True)
+    assert "That was very quick" in page
+    assert _count(db) == 0
+
+
+def test_the_same_email_again_updates_the_application_and_flags_it(client, db, apply_form):
+    send(client, apply_form(email="twice@example.test", name="First Name"))
+    send(client, apply_form(email="TWICE@example.test", name="Second Name"), address="198.51.100.9")
+    assert _count(db) == 1
+    application = db.session.scalar(select(Application))
+    assert application.name == "Second Name" and application.times_applied == 2 and application.flagged
+    log = [n.text for n in db.session.scalars(select(ApplicationNote))]
+    assert any("Applied again (2 times)" in text for text in log)
+
+
+def test_applicant_pages_show_no_staff_navigation(client, db, login_as):
+    login_as("manager")
+    page = client.get("/careers/apply").get_data(as_text=True)
+    assert "/manager/" not in page and "Sign out" not in page
+
+
+def test_a_wrong_status_link_is_not_found(client, db):
+    assert client.get("/careers/status/guessed-token").status_code == 404
