@@ -1,4 +1,4 @@
-"""orders: service types, orders, their timeline, photos and feedback
+"""orders: service types, orders, their timeline, photos, feedback and workers' records
 
 Revision ID: 0002_orders
 Revises: 0001_platform
@@ -107,9 +107,22 @@ def upgrade() -> None:
     with op.batch_alter_table('order_timeline', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_order_timeline_order_id'), ['order_id'], unique=False)
 
+    op.create_table('worker_records',
+    sa.Column('worker_id', sa.Integer(), nullable=False),
+    sa.Column('completed', sa.Integer(), nullable=False),
+    sa.Column('failed', sa.Integer(), nullable=False),
+    sa.Column('cancelled', sa.Integer(), nullable=False),
+    sa.Column('disputes', sa.Integer(), nullable=False),
+    sa.Column('rating_sum', sa.Integer(), nullable=False),
+    sa.Column('rating_count', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['worker_id'], ['users.id'], name=op.f('fk_worker_records_worker_id_users')),
+    sa.PrimaryKeyConstraint('worker_id', name=op.f('pk_worker_records'))
+    )
+
 
 
 def downgrade() -> None:
+    op.drop_table('worker_records')
     with op.batch_alter_table('order_timeline', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_order_timeline_order_id'))
 

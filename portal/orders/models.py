@@ -1,4 +1,5 @@
-"""The orders context's tables: service types, orders, their timeline, photos and feedback."""
+"""The orders context's tables: service types, orders, their timeline, photos, feedback and
+the workers' records."""
 
 from __future__ import annotations
 
@@ -152,3 +153,25 @@ class Feedback(db.Model):
         CheckConstraint("kind IN ('rating', 'problem')", name="known_kind"),
         CheckConstraint("stars IS NULL OR (stars BETWEEN 1 AND 5)", name="stars_1_to_5"),
     )
+
+
+class WorkerRecord(db.Model):
+    """A worker's record so far, as counters kept by the operations (``portal.orders.records``).
+
+    Matching weighs it for every worker at every match; counting it from all past orders
+    and their feedback each time was most of a match's time. Each counter moves in the same
+    transaction as the transition or the feedback that changes it, so it always equals the
+    count over the orders (``records.counted_records`` recounts it). A worker without a row
+    has no past orders yet.
+    """
+
+    __tablename__ = "worker_records"
+
+    worker_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled: Mapped[int] = mapped_column(Integer, default=0)
+    # Problems reported by clients.
+    disputes: Mapped[int] = mapped_column(Integer, default=0)
+    rating_sum: Mapped[int] = mapped_column(Integer, default=0)
+    rating_count: Mapped[int] = mapped_column(Integer, default=0)
