@@ -1,0 +1,113 @@
+"""What the quality pages show: each a constant number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from portal import clock
+from portal.db import db
+from portal.errors import NotFound
+from portal.quality.models import REASONS, Case, Cause
+
+REASON_LABELS = {
+    "cancelled": _l("cancelled"),
+    "failed": _l("failed"),
+    "problem": _l("client reported a problem"),
+    "random": _l("random check"),
+    "sampled": _l("sampled"),
+}
+
+
+def reason_label(reason: str):
+    return REASON_LABELS.get(reason, reason)
+
+
+@dataclass
+class QueueFilters:
+    """The queue's filters; every one optional."""
+
+    reason: str = ""
+    service_type: str = ""
+    assignee: str = ""  # "", "me", "nobody"
+    state: str = "open"
+
+
+def case_queue(f: QueueFilters, viewer_id: int, page: int = 1, per_page: int = 25):
+    """Cases oldest first (the longest waiting on top), filtered by reason, service and assignee."""
+    stmt = select(Case)
+    if f.state in ("open", "closed"):
+        stmt = stmt.where(Case.state == f.state)
+    if f.reason in REASONS:
+        stmt = stmt.where(Case.reason == f.reason)
+    if f.service_type:
+        stmt = stmt.where(Case.service_type == f.service_type)
+    if f.assignee == "me":
+        stmt = stmt.where(Case.assignee_id == viewer_id)
+    elif f.assignee == "nobody":
+        stmt = stmt.where(Case.assignee_id.is_(None))
+    order = (Case.opened_at, Case.id) if f.state == "open" else (Case.closed_at.desc(), Case.id.desc())
+    return db.paginate(stmt.order_by(*order), page=max(page, 1), per_page=per_page,
+                       error_out=False, count=True)
+
+
+def get_case(case_id: int) -> Case:
+    case = db.session.scalar(select(Case).where(Case.id == case_id).options(joinedload(Case.cause)))
+    if case is None:
+        raise NotFound(_l("There is no such case."))
+    return case
+
+
+def worker_cases(worker_id: int | None, limit: int = 10) -> list[Case]:
+    """The worker's latest cases, with their causes (the case page's history)."""
+    if worker_id is None:
+        return []
+    return list(db.session.scalars(
+        select(Case).where(Case.worker_id == worker_id).options(joinedload(Case.cause))
+        .order_by(Case.opened_at.desc(), Case.id.desc()).limit(limit)))
+
+
+@dataclass
+class CauseReport:
+    cause: Cause
+    cases: int
+    weekly: list[int]  # supporting cases per week, oldest first
+    hypotheses: list[Case] = field(default_factory=list)  # newest first
+
+
+@dataclass
+class HypothesesReport:
+    weeks: list[datetime]  # each week's Monday, oldest first
+    causes: list[CauseReport]
+
+    @property
+    def peak(self) -> int:
+        return max((n for c in self.causes for n in c.weekly), default=0)
+
+
+def hypotheses_report(weeks: int = 12) -> HypothesesReport:
+    """Closed cases' hypotheses grouped by cause, with supporting cases per week (QC-4).
+
+    The causes with most cases first: the improvements that matter most lead.
+    """
+    now = clock.now()
+    this_monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    mondays = [this_monday - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
+    closed = db.session.scalars(
+        select(Case).where(Case.state == "closed", Case.cause_id.is_not(None))
+        .options(joinedload(Case.cause)).order_by(Case.closed_at.desc(), Case.id.desc())).all()
+    by_cause: dict[int, CauseReport] = {}
+    for case in closed:
+        report = by_cause.setdefault(case.cause_id, CauseReport(case.cause, 0, [0] * weeks))
+        report.cases += 1
+        if case.hypothesis:
+            report.hypotheses.append(case)
+        week = (case.closed_at - mondays[0]).days // 7
+        if 0 <= week < weeks:
+            report.weekly[week] += 1
+    causes = sorted(by_cause.values(), key=lambda r: (-r.cases, r.cause.name))
+    return HypothesesReport(mondays, causes)
