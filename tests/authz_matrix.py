@@ -81,12 +81,18 @@ ACCESS: dict[str, str | frozenset[str]] = {
     "clients.rebook": only("client"),
     "clients.photo": only("client"),
     "clients.worker_photo": only("client"),
+    "clients.billing": only("client"),
+    "clients.billing_upcoming": only("client"),
+    "clients.save_card": only("client"),
+    "clients.remove_card": only("client"),
+    "clients.pay_now": only("client"),
     # workers
     "workers.home": only("worker"),
     "workers.order": only("worker"),
     "workers.check_in": only("worker"),
     "workers.finish": only("worker"),
     "workers.photo": only("worker"),
+    "workers.earnings": only("worker"),
     # warehouse (managers look at the kits too)
     "warehouse.home": only("warehouse", "manager"),
     "warehouse.start_assembling": only("warehouse", "manager"),

@@ -1,5 +1,22 @@
-"""Client billing: the loyalty discount now; charges, weekly invoices and payments later."""
+"""Client billing: charges per finished order, weekly invoices, payments, the loyalty discount.
 
-from portal.client_billing.loyalty import loyalty_discount_percent, paid_total
+Other packages use only what is named here. Money moves only through ``portal.ledger``.
+"""
 
-__all__ = ["loyalty_discount_percent", "paid_total"]
+from portal.client_billing.charges import charge_key, charge_order, issue_weekly_invoices, upcoming
+from portal.client_billing.loyalty import loyalty_discount_percent, next_tier, paid_total
+from portal.client_billing.checks import problems
+from portal.client_billing.models import INVOICE_STATES, Charge, Invoice, PaymentAttempt, PaymentCard
+from portal.client_billing.queries import Statement, statement
+from portal.client_billing.payments import (
+    MAX_TRIES, TEST_CARDS, card_of, failure_label, issued, may_book, pay_invoice, provider,
+    record_outcome, remove_card, retries_due, save_card,
+)
+
+__all__ = [
+    "problems",
+    "INVOICE_STATES", "MAX_TRIES", "TEST_CARDS", "Charge", "Invoice", "PaymentAttempt", "PaymentCard",
+    "card_of", "charge_key", "charge_order", "failure_label", "issue_weekly_invoices", "issued",
+    "loyalty_discount_percent", "may_book", "next_tier", "paid_total", "pay_invoice", "provider",
+    "record_outcome", "remove_card", "retries_due", "save_card", "Statement", "statement", "upcoming",
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from portal import ledger
 from portal.money import Money
 
 FIRST_TIER = Money.cu(10_000)   # over this: 5 %
@@ -21,6 +22,18 @@ def loyalty_discount_percent(paid_total: Money) -> int:
     return min(6 + further_steps, MAX_PERCENT)
 
 
+def next_tier(paid_total: Money) -> tuple[int, Money] | None:
+    """The next discount and how much more must be paid to reach it; None at the top."""
+    percent = loyalty_discount_percent(paid_total)
+    if percent >= MAX_PERCENT:
+        return None
+    # The tiers start just over FIRST_TIER + n × STEP; one hundredth over is enough.
+    threshold = FIRST_TIER
+    while loyalty_discount_percent(threshold + Money(1)) <= percent:
+        threshold = threshold + STEP
+    return loyalty_discount_percent(threshold + Money(1)), threshold + Money(1) - paid_total
+
+
 def paid_total(client_id: int) -> Money:
-    """What the client has paid on invoices. Billing does not exist yet, so nothing has been paid."""
-    return Money.zero()
+    """What the client has paid on invoices: the payments credited to their ledger account."""
+    return -ledger.balance(ledger.client_account(client_id), kind="payment")

@@ -11,4 +11,4 @@ bp = Blueprint("clients", __name__, url_prefix="/client")
 require_role(bp, "client")
 order_pages.install(bp)
 
-from roles.clients import views  # noqa: E402,F401 - registers the views
+from roles.clients import billing, views  # noqa: E402,F401 - registers the views

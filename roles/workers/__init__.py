@@ -11,4 +11,4 @@ bp = Blueprint("workers", __name__, url_prefix="/worker")
 require_role(bp, "worker")
 order_pages.install(bp)
 
-from roles.workers import views  # noqa: E402,F401 - registers the views
+from roles.workers import earnings, views  # noqa: E402,F401 - registers the views

@@ -1,0 +1,47 @@
+"""The conservation check's client half: every order, invoice and payment balances to the cent."""
+
+from __future__ import annotations
+
+from sqlalchemy import String, cast, func, literal, select
+
+from portal import ledger
+from portal.client_billing.models import Charge, Invoice
+from portal.db import db
+
+
+def _posted(kind: str):
+    """The debits of each ledger entry of ``kind``, by key."""
+    return (select(ledger.Entry.key.label("key"), func.sum(ledger.Posting.amount_cents).label("cents"))
+            .join(ledger.Posting, ledger.Posting.entry_id == ledger.Entry.id)
+            .where(ledger.Entry.kind == kind, ledger.Posting.amount_cents > 0)
+            .group_by(ledger.Entry.key).subquery())
+
+
+def problems(limit: int = 50) -> list[str]:
+    """What does not balance; an empty list when everything does."""
+    found: list[str] = []
+    charges = _posted("charge")
+    key = literal("charge:order:") + cast(Charge.order_id, String)
+    for order_id, amount, price, posted in db.session.execute(
+        select(Charge.order_id, Charge.amount_cents, Charge.price_cents, charges.c.cents)
+        .join(charges, charges.c.key == key, isouter=True)
+        .where(func.coalesce(charges.c.cents, -1) != Charge.price_cents).limit(limit)
+    ):
+        found.append(f"order {order_id}: charged {amount} of {price}, ledger shows {posted}")
+    sums = (select(Charge.invoice_id, func.sum(Charge.amount_cents).label("cents"))
+            .where(Charge.invoice_id.is_not(None)).group_by(Charge.invoice_id).subquery())
+    for invoice_id, amount, total in db.session.execute(
+        select(Invoice.id, Invoice.amount_cents, sums.c.cents).join(sums, sums.c.invoice_id == Invoice.id, isouter=True)
+        .where(func.coalesce(sums.c.cents, 0) != Invoice.amount_cents).limit(limit)
+    ):
+        found.append(f"invoice {invoice_id}: {amount} but its charges sum to {total}")
+    payments = _posted("payment")
+    pkey = literal("payment:invoice:") + cast(Invoice.id, String)
+    for invoice_id, state, amount, paid in db.session.execute(
+        select(Invoice.id, Invoice.state, Invoice.amount_cents, payments.c.cents)
+        .join(payments, payments.c.key == pkey, isouter=True)
+        .where(((Invoice.state == "paid") & (func.coalesce(payments.c.cents, -1) != Invoice.amount_cents))
+               | ((Invoice.state != "paid") & payments.c.cents.is_not(None))).limit(limit)
+    ):
+        found.append(f"invoice {invoice_id} ({state}, {amount}): the ledger shows a payment of {paid}")
+    return found

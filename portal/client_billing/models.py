@@ -1,0 +1,90 @@
+"""Client billing tables: charges per order, weekly invoices, payment attempts, cards."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db import UTCDateTime, db
+
+INVOICE_STATES = ("open", "paid", "unpaid")  # unpaid: the last automatic try failed
+
+
+class Charge(db.Model):
+    """What one finished order costs its client (BI-1); one per order."""
+
+    __tablename__ = "client_charges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(Integer, unique=True)
+    client_id: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(20))  # completed, cancelled
+    price_cents: Mapped[int] = mapped_column(BigInteger)
+    discount_percent: Mapped[int] = mapped_column(Integer)
+    discount_cents: Mapped[int] = mapped_column(BigInteger)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    charged_at = mapped_column(UTCDateTime, nullable=False)
+    # Set by the weekly run that puts the charge on an invoice.
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), nullable=True)
+
+    __table_args__ = (
+        Index("ix_client_charges_client", "client_id", "charged_at"),
+        Index("ix_client_charges_invoice", "invoice_id", "charged_at"),
+    )
+
+
+class Invoice(db.Model):
+    """A client's charges of one ISO week, charged on Sunday; unique per client and week."""
+
+    __tablename__ = "invoices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(Integer)
+    week_key: Mapped[str] = mapped_column(String(10))  # 2026-W48
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    charge_count: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(10))
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    next_try_at = mapped_column(UTCDateTime, nullable=True)
+    last_failure: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    issued_at = mapped_column(UTCDateTime, nullable=False)
+    paid_at = mapped_column(UTCDateTime, nullable=True)
+    # The run that wrote the row: only that run attaches charges to it.
+    batch: Mapped[str] = mapped_column(String(32))
+
+    __table_args__ = (
+        UniqueConstraint("client_id", "week_key"),
+        Index("ix_invoices_state_next_try_at", "state", "next_try_at"),
+        Index("ix_invoices_batch", "batch"),
+    )
+
+
+class PaymentAttempt(db.Model):
+    """One call to the payment provider; saved with its key before the call."""
+
+    __tablename__ = "payment_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"))
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(20))  # pending, succeeded, declined, error
+    reference: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at = mapped_column(UTCDateTime, nullable=False)
+    finished_at = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (Index("ix_payment_attempts_invoice", "invoice_id"),)
+
+
+class PaymentCard(db.Model):
+    """The client's card as the provider tokenised it: never the full number."""
+
+    __tablename__ = "payment_cards"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(Integer, unique=True)
+    brand: Mapped[str] = mapped_column(String(20))
+    last4: Mapped[str] = mapped_column(String(4))
+    token: Mapped[str] = mapped_column(String(80))
+    added_at = mapped_column(UTCDateTime, nullable=False)

@@ -1,0 +1,25 @@
+"""Ledger: double-entry books. Every movement of money is an entry whose postings sum to zero.
+
+Other contexts write only through ``post`` (which validates) and read balances, which are
+sums of postings. The sandbox providers for payments and payouts live here too: both billing
+contexts move money in and out of the house bank through the same small interface.
+"""
+
+from portal.ledger.books import (
+    BANK, BONUSES, DISCOUNTS, FINES, REVENUE, WORKER_COSTS, Unbalanced, balance, balances,
+    client_account, entry_amounts, post, total_of_all_postings, unbalanced_entries, worker_account,
+)
+from portal.ledger.models import Account, Entry, Posting
+from portal.ledger.providers import (
+    DECLINED, ERROR, SUCCEEDED, Outcome, OutcomeUnknown, Provider, Sandbox, call_once, sandbox_token,
+    script_next_calls,
+)
+from portal.ledger.sql import insert_once, insert_select_once
+
+__all__ = [
+    "BANK", "BONUSES", "DECLINED", "DISCOUNTS", "ERROR", "FINES", "REVENUE", "SUCCEEDED",
+    "WORKER_COSTS", "Account", "Entry", "call_once", "Outcome", "OutcomeUnknown", "Posting", "Provider",
+    "Sandbox", "Unbalanced", "balance", "balances", "client_account", "entry_amounts",
+    "insert_once", "insert_select_once", "post", "sandbox_token", "script_next_calls",
+    "total_of_all_postings", "unbalanced_entries", "worker_account",
+]

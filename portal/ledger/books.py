@@ -1,0 +1,125 @@
+"""Writing entries (the only way money moves) and reading balances from postings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from portal import clock
+from portal.db import db, transaction
+from portal.ledger.models import Account, Entry, Posting
+from portal.ledger.sql import insert_once
+from portal.money import Money
+
+# The house's own accounts. Clients' and workers' accounts are ``client:<id>``, ``worker:<id>``.
+REVENUE = "revenue"            # list prices of charged orders (credit)
+DISCOUNTS = "discounts"        # loyalty discounts given (debit)
+BANK = "bank"                  # money in (payments) and out (payouts)
+WORKER_COSTS = "worker_costs"  # workers' 60 % (debit)
+FINES = "fines"                # fines taken from workers (credit)
+BONUSES = "bonuses"            # managers' bonuses to workers (debit)
+
+
+def client_account(client_id: int) -> str:
+    """Positive balance: what the client owes."""
+    return f"client:{client_id}"
+
+
+def worker_account(worker_id: int) -> str:
+    """Negative balance: what the house owes the worker."""
+    return f"worker:{worker_id}"
+
+
+class Unbalanced(ValueError):
+    """An entry whose postings do not sum to zero: a bug, never a user's mistake."""
+
+
+@dataclass(frozen=True)
+class Line:
+    account: str
+    amount: Money
+
+
+def post(key: str, kind: str, lines: list[tuple[str, Money]], memo: str = "",
+         at: datetime | None = None) -> int | None:
+    """Write one entry of ``lines`` (account code, amount) in the current transaction.
+
+    Refused unless the amounts sum to zero. ``key`` is unique: posting the same key again
+    (a second delivery, a duplicated callback) writes nothing and returns None.
+    """
+    lines = [Line(code, amount) for code, amount in lines if amount]
+    if sum(line.amount.cents for line in lines) != 0:
+        raise Unbalanced(f"entry {key} does not sum to zero: {lines}")
+    if not lines:
+        return None
+    with transaction():
+        entry_id = insert_once(Entry.__table__, ["key"], key=key, kind=kind, memo=memo,
+                               booked_at=at or clock.now())
+        if entry_id is None:
+            return None
+        ids = _account_ids({line.account for line in lines})
+        db.session.execute(Posting.__table__.insert(), [
+            dict(entry_id=entry_id, account_id=ids[line.account], amount_cents=line.amount.cents)
+            for line in lines
+        ])
+    return entry_id
+
+
+def _account_ids(codes: set[str]) -> dict[str, int]:
+    for code in codes - set(_existing(codes)):
+        insert_once(Account.__table__, ["code"], code=code, kind=code.split(":")[0])
+    return _existing(codes)
+
+
+def _existing(codes: set[str]) -> dict[str, int]:
+    return dict(db.session.execute(select(Account.code, Account.id).where(Account.code.in_(codes))).all())
+
+
+def balance(code: str, kind: str | None = None, before: datetime | None = None) -> Money:
+    """The sum of the account's postings (of entries of ``kind``, booked before ``before``)."""
+    query = (select(func.coalesce(func.sum(Posting.amount_cents), 0))
+             .join(Account, Account.id == Posting.account_id).where(Account.code == code))
+    if kind or before:
+        query = query.join(Entry, Entry.id == Posting.entry_id)
+    if kind:
+        query = query.where(Entry.kind == kind)
+    if before:
+        query = query.where(Entry.booked_at < before)
+    return Money(int(db.session.scalar(query)))
+
+
+def balances(codes: list[str]) -> dict[str, Money]:
+    """Balances of several accounts in one query (unknown accounts are zero)."""
+    rows = db.session.execute(
+        select(Account.code, func.coalesce(func.sum(Posting.amount_cents), 0))
+        .join(Posting, Posting.account_id == Account.id, isouter=True)
+        .where(Account.code.in_(codes)).group_by(Account.code)
+    ).all()
+    found = {code: Money(int(cents)) for code, cents in rows}
+    return {code: found.get(code, Money.zero()) for code in codes}
+
+
+def unbalanced_entries(limit: int = 100) -> list[tuple[str, Money]]:
+    """Entries whose postings do not sum to zero (there must be none)."""
+    rows = db.session.execute(
+        select(Entry.key, func.sum(Posting.amount_cents)).join(Posting, Posting.entry_id == Entry.id)
+        .group_by(Entry.id, Entry.key).having(func.sum(Posting.amount_cents) != 0).limit(limit)
+    ).all()
+    return [(key, Money(int(cents))) for key, cents in rows]
+
+
+def total_of_all_postings() -> Money:
+    return Money(int(db.session.scalar(select(func.coalesce(func.sum(Posting.amount_cents), 0)))))
+
+
+def entry_amounts(keys: list[str], account: str | None = None) -> dict[str, Money]:
+    """For each entry key: the amount posted to ``account`` (by default the debits)."""
+    query = (select(Entry.key, func.sum(Posting.amount_cents)).join(Posting, Posting.entry_id == Entry.id)
+             .where(Entry.key.in_(keys)).group_by(Entry.key))
+    if account:
+        query = query.join(Account, Account.id == Posting.account_id).where(Account.code == account)
+    else:
+        query = query.where(Posting.amount_cents > 0)
+    return {key: Money(int(cents)) for key, cents in db.session.execute(query).all()}

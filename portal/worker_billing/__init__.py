@@ -1,0 +1,19 @@
+"""Worker billing: earnings, fines, bonuses and monthly payouts through the golden hat.
+
+Other packages use only what is named here. Money moves only through ``portal.ledger``.
+"""
+
+from portal.worker_billing.checks import problems
+from portal.worker_billing.models import LINE_KINDS, PAYOUT_STATES, Line, Payout, PayoutAttempt
+from portal.worker_billing.queries import Statement, statement
+from portal.worker_billing.operations import (
+    EARNING_PERCENT, FINE, create_payouts, give_bonus, pay_payout, provider, record_order,
+    record_payout_outcome, retries_due,
+)
+
+__all__ = [
+    "problems",
+    "EARNING_PERCENT", "FINE", "LINE_KINDS", "PAYOUT_STATES", "Line", "Payout", "PayoutAttempt",
+    "create_payouts", "give_bonus", "pay_payout", "provider", "record_order", "record_payout_outcome",
+    "retries_due", "Statement", "statement",
+]

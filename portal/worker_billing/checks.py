@@ -1,0 +1,47 @@
+"""The conservation check's worker half: every earning, fine, bonus and payout balances."""
+
+from __future__ import annotations
+
+from sqlalchemy import String, cast, func, literal, select
+
+from portal import ledger
+from portal.db import db
+from portal.worker_billing.models import Line, Payout
+
+
+def _debits(*kinds: str):
+    """The debits of each ledger entry of these kinds, by key."""
+    return (select(ledger.Entry.key.label("key"), func.sum(ledger.Posting.amount_cents).label("cents"))
+            .join(ledger.Posting, ledger.Posting.entry_id == ledger.Entry.id)
+            .where(ledger.Entry.kind.in_(kinds), ledger.Posting.amount_cents > 0)
+            .group_by(ledger.Entry.key).subquery())
+
+
+def problems(limit: int = 50) -> list[str]:
+    found: list[str] = []
+    lines = _debits("earning", "fine", "bonus")
+    key = func.coalesce(Line.kind + literal(":order:") + cast(Line.order_id, String),
+                        literal("bonus:") + cast(Line.id, String))
+    for line_id, amount, posted in db.session.execute(
+        select(Line.id, Line.amount_cents, lines.c.cents).join(lines, lines.c.key == key, isouter=True)
+        .where(func.coalesce(lines.c.cents, -1) != func.abs(Line.amount_cents)).limit(limit)
+    ):
+        found.append(f"worker line {line_id}: {amount}, ledger shows {posted}")
+    of_kind = (select(Line.payout_id, func.sum(Line.amount_cents).label("net"))
+               .where(Line.payout_id.is_not(None)).group_by(Line.payout_id).subquery())
+    net = func.coalesce(of_kind.c.net, 0) + Payout.carried_in_cents
+    for payout_id, amount, carry, total in db.session.execute(
+        select(Payout.id, Payout.amount_cents, Payout.carry_out_cents, net)
+        .join(of_kind, of_kind.c.payout_id == Payout.id, isouter=True)
+        .where(Payout.amount_cents + Payout.carry_out_cents != net).limit(limit)
+    ):
+        found.append(f"payout {payout_id}: pays {amount} and carries {carry}, its lines come to {total}")
+    paid = _debits("payout")
+    pkey = literal("payout:") + cast(Payout.id, String)
+    for payout_id, state, amount, posted in db.session.execute(
+        select(Payout.id, Payout.state, Payout.amount_cents, paid.c.cents).join(paid, paid.c.key == pkey, isouter=True)
+        .where(((Payout.state == "paid") & (func.coalesce(paid.c.cents, -1) != Payout.amount_cents))
+               | ((Payout.state != "paid") & paid.c.cents.is_not(None))).limit(limit)
+    ):
+        found.append(f"payout {payout_id} ({state}, {amount}): the ledger shows {posted} paid")
+    return found

@@ -1,0 +1,39 @@
+"""What the worker's earnings page reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from portal.db import db
+from portal.money import Money
+from portal.worker_billing.models import Line, Payout
+
+
+@dataclass
+class Statement:
+    lines: list[Line]          # not yet paid out, newest first
+    earned: Money
+    bonuses: Money
+    fines: Money
+    carried_in: Money          # ≤ 0: the debt of the last month
+    payouts: list[Payout]
+
+    @property
+    def preview(self) -> Money:
+        """What the month-end payout would pay if the month ended now."""
+        return max(self.earned + self.bonuses - self.fines + self.carried_in, Money.zero())
+
+
+def statement(worker_id: int) -> Statement:
+    lines = list(db.session.scalars(select(Line).where(Line.worker_id == worker_id, Line.payout_id.is_(None))
+                                    .order_by(Line.booked_at.desc(), Line.id.desc())))
+    payouts = list(db.session.scalars(select(Payout).where(Payout.worker_id == worker_id)
+                                      .order_by(Payout.month_key.desc()).limit(24)))
+
+    def of(kind):
+        return Money(sum(abs(line.amount_cents) for line in lines if line.kind == kind))
+
+    carried = Money(payouts[0].carry_out_cents) if payouts else Money.zero()
+    return Statement(lines, of("earning"), of("bonus"), of("fine"), carried, payouts)

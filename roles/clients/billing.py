@@ -1,0 +1,80 @@
+"""The client's billing page: this week's charges so far, invoices, discount, card, pay now."""
+
+from __future__ import annotations
+
+from flask import abort, flash, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired
+
+from portal import client_billing
+from portal.errors import DomainError
+from portal.htmx import redirect, render
+from roles.clients import bp
+from roles.forms import apply_domain_error
+
+
+class CardForm(FlaskForm):
+    number = StringField(_l("Card number"), validators=[DataRequired(_l("Enter the card number."))],
+                         render_kw={"autocomplete": "cc-number", "inputmode": "numeric"})
+
+
+def _page(form: CardForm | None = None):
+    return render("clients/billing.html", "clients/_billing_charges.html",
+                  statement=client_billing.statement(current_user.id, request.args.get("page", 1, type=int)),
+                  form=form or CardForm(), test_cards=client_billing.TEST_CARDS,
+                  failure_label=client_billing.failure_label)
+
+
+@bp.get("/billing")
+def billing():
+    """BI-3: what will be charged on Sunday, every charge and invoice, the discount, the card."""
+    return _page()
+
+
+@bp.get("/billing/upcoming")
+def billing_upcoming():
+    """The live "this Sunday" box (polled)."""
+    return render("clients/_billing_upcoming.html", "clients/_billing_upcoming.html",
+                  statement=client_billing.statement(current_user.id))
+
+
+@bp.post("/billing/card")
+def save_card():
+    """Add or replace the card (the sandbox keeps a token; we keep brand and last four)."""
+    form = CardForm()
+    if form.validate_on_submit():
+        try:
+            card = client_billing.save_card(current_user.id, form.number.data)
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            flash(_("Card %(brand)s ending %(last4)s saved.", brand=card.brand, last4=card.last4), "success")
+            return redirect(url_for("clients.billing"))
+    return _page(form)
+
+
+@bp.post("/billing/card/remove")
+def remove_card():
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    client_billing.remove_card(current_user.id)
+    flash(_("Card removed."), "success")
+    return redirect(url_for("clients.billing"))
+
+
+@bp.post("/billing/invoices/<int:invoice_id>/pay")
+def pay_now(invoice_id: int):
+    """"Pay now": charge an unpaid invoice at once with the card on file."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    invoice = client_billing.pay_invoice(invoice_id, by_client=current_user.id)
+    if invoice.state == "paid":
+        flash(_("Paid. Thank you!"), "success")
+    else:
+        flash(_("The payment did not go through: %(reason)s.",
+                reason=client_billing.failure_label(invoice.last_failure)), "error")
+    return redirect(url_for("clients.billing"))

@@ -1,0 +1,59 @@
+"""Billing test helpers: ``order.finished`` as orders publishes it, delivered to the billing
+consumers as the workers would (``deliver``), and sums to compare with."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from jobs.events import consumers_of, handle_event
+from portal import client_billing, clock, events, worker_billing
+from portal.db import db
+
+_orders = itertools.count(10_000)
+
+
+def at(*args) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def finish(client_id: int, worker_id: int | None, outcome: str = "completed", price_cents: int = 10_000,
+           times: int = 1) -> int:
+    """Publish ``order.finished`` for a new order id and deliver it ``times`` times to billing."""
+    order_id = next(_orders)
+    payload = {"order_id": order_id, "client_id": client_id, "worker_id": worker_id,
+               "price_cents": price_cents, "outcome": outcome, "finished_at": clock.now().isoformat()}
+    event_id = events.publish("order.finished", payload).id
+    db.session.commit()
+    for _ in range(times):
+        deliver(event_id)
+    return order_id
+
+
+def deliver(event_id: str) -> None:
+    """One delivery of the event to every billing consumer (as a worker would run them)."""
+    for name in consumers_of("order.finished"):
+        if name.startswith("billing."):
+            handle_event.fn(event_id, name)
+    db.session.expire_all()
+
+
+def charges_of(client_id: int) -> list:
+    return list(db.session.scalars(select(client_billing.Charge).where(client_billing.Charge.client_id == client_id)
+                                   .order_by(client_billing.Charge.id)))
+
+
+def invoices_of(client_id: int) -> list:
+    return list(db.session.scalars(select(client_billing.Invoice).where(client_billing.Invoice.client_id == client_id)
+                                   .order_by(client_billing.Invoice.week_key)))
+
+
+def lines_of(worker_id: int) -> list:
+    return list(db.session.scalars(select(worker_billing.Line).where(worker_billing.Line.worker_id == worker_id)
+                                   .order_by(worker_billing.Line.id)))
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
