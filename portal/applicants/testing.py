@@ -217,7 +217,7 @@ def attempt_state(attempt: Attempt) -> str:
 
 
 def _locked(token: str) -> Attempt:
-    attempt = db.session.scalar(select(Attempt).where(Attempt.token_hash == digest(token)).with_for_update())
+    attempt = db.session.scalar(select(Attempt).where(Attempt.token_hash == digest(token)).with_for_update(of=Attempt))
     if attempt is None or attempt.withdrawn_at is not None:
         raise NotFound(LINK_DEAD)
     return attempt
@@ -301,7 +301,7 @@ def finish_overdue() -> int:
     with transaction():
         overdue = list(db.session.scalars(select(Attempt).where(
             Attempt.finished_at.is_(None), Attempt.deadline_at <= clock.now(),
-            Attempt.withdrawn_at.is_(None)).with_for_update(skip_locked=True)))
+            Attempt.withdrawn_at.is_(None)).with_for_update(of=Attempt, skip_locked=True)))
         for attempt in overdue:
             _score(attempt)
     return len(overdue)
