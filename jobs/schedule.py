@@ -128,6 +128,7 @@ class Periodic:
 def periodic_jobs() -> list[Periodic]:
     """The whole schedule."""
     from jobs.applicants import hourly_digest
+    from jobs import billing
     from jobs.orders import retry_matching, sweep_no_shows
     from jobs.people import purge_sessions
     from jobs.relay import sweep_outbox
@@ -141,6 +142,11 @@ def periodic_jobs() -> list[Periodic]:
         # Both are safe to run twice: each order changes under its own row lock.
         Periodic("orders.retry_matching", Every(seconds=180), retry_matching.send),
         Periodic("orders.no_shows", Every(seconds=60), sweep_no_shows.send),
+        # Keyed by week and month: each period runs once, missed ones are caught up in order.
+        Periodic(billing.WEEKLY_RUN, billing.weekly(), billing.weekly_invoices.send),
+        Periodic(billing.MONTHLY_RUN, billing.monthly(), billing.monthly_payouts.send),
+        # Safe to run twice: each invoice or payout is locked, and a try reuses its key.
+        Periodic("billing.retries", Every(seconds=300), billing.retry_payments.send),
         # Safe to run twice: each cookie changes under its kit's row lock.
         Periodic("warehouse.chase_cookies", Every(seconds=60), chase_cookies.send),
     ]

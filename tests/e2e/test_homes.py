@@ -18,8 +18,8 @@ DEMO_ROLES = [
     ("manager@mcf.test", "manager", "Overview",
      ["Overview", "Orders", "Matching", "People", "Applicants", "Warehouse", "Emails", "Runs", "Marquise Whiskers"]),
     ("warehouse@mcf.test", "warehouse", "Kits to assemble", ["Kits", "Barsik Shelves"]),
-    ("client@mcf.test", "client", "Hello, Tom Tabby", ["Dashboard", "Tom Tabby"]),
-    ("worker@mcf.test", "worker", "Job board", ["Job board", "Oliver Paws"]),
+    ("client@mcf.test", "client", "Hello, Tom Tabby", ["Dashboard", "Billing", "Tom Tabby"]),
+    ("worker@mcf.test", "worker", "Job board", ["Job board", "Earnings", "Oliver Paws"]),
 ]
 
 

@@ -93,3 +93,10 @@ def test_twelve_concurrent_runs_of_a_week_make_one_invoice_per_client(app, db):
         assert [(i.amount_cents, i.charge_count) for i in invoices_of(c.id)] == [(10_500, 2)]
     assert db.session.scalars(select(client_billing.Charge.invoice_id).where(
         client_billing.Charge.invoice_id.is_(None))).all() == []
+
+
+def test_the_scheduler_runs_weekly_invoices_monthly_payouts_and_retries():
+    from jobs.schedule import periodic_jobs
+
+    names = {job.name for job in periodic_jobs()}
+    assert {"billing.weekly_invoices", "billing.monthly_payouts", "billing.retries"} <= names
