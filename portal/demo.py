@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from portal.applicants.demo import load_applicants
 from portal.db import db
 from portal.people import User
 from portal.orders.demo import load_orders
@@ -22,3 +23,4 @@ def load() -> None:
     # Check-in needs the kit issued: the demo hands it over before working an order.
     load_orders(people, before_check_in=lambda order: warehouse_demo.hand_over(order.id, staff))
     warehouse_demo.load_kits(people)
+    load_applicants(people)
