@@ -9,14 +9,14 @@ from portal.client_billing.checks import problems
 from portal.client_billing.models import INVOICE_STATES, Charge, Invoice, PaymentAttempt, PaymentCard
 from portal.client_billing.queries import Statement, statement
 from portal.client_billing.payments import (
-    MAX_TRIES, TEST_CARDS, card_of, failure_label, issued, may_book, pay_invoice, provider,
-    record_outcome, remove_card, retries_due, save_card,
+    MAX_TRIES, TEST_CARDS, UnpaidInvoice, card_of, failure_label, issued, may_book, pay_invoice,
+    provider, record_outcome, remove_card, require_may_book, retries_due, save_card,
 )
 
 __all__ = [
     "problems",
-    "INVOICE_STATES", "MAX_TRIES", "TEST_CARDS", "Charge", "Invoice", "PaymentAttempt", "PaymentCard",
+    "INVOICE_STATES", "MAX_TRIES", "TEST_CARDS", "UnpaidInvoice", "Charge", "Invoice", "PaymentAttempt", "PaymentCard",
     "card_of", "charge_key", "charge_order", "failure_label", "issue_weekly_invoices", "issued",
     "loyalty_discount_percent", "may_book", "next_tier", "paid_total", "pay_invoice", "provider",
-    "record_outcome", "remove_card", "retries_due", "save_card", "Statement", "statement", "upcoming",
+    "record_outcome", "remove_card", "require_may_book", "retries_due", "save_card", "Statement", "statement", "upcoming",
 ]

@@ -78,6 +78,18 @@ def may_book(client_id: int) -> bool:
         select(exists().where(Invoice.client_id == client_id, Invoice.state == "unpaid")))
 
 
+class UnpaidInvoice(DomainError):
+    """Booking refused until the unpaid invoice is paid (BI-3, decision)."""
+
+    status_code = 402
+
+
+def require_may_book(client_id: int) -> None:
+    """Refuse a booking while an invoice is unpaid after its last try (the orders context asks)."""
+    if not may_book(client_id):
+        raise UnpaidInvoice(_l("An invoice is unpaid: pay it on your billing page to book again."))
+
+
 def pay_invoice(invoice_id: int, by_client: int | None = None) -> Invoice:
     """Try to charge an invoice now (the weekly run, a retry, or the client's "pay now").
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from portal import clock, orders, warehouse
+from portal import client_billing, clock, orders, warehouse
 from portal.errors import DomainError, NotFound
 from portal.htmx import redirect, render, wants_fragment
 from roles import order_pages
@@ -64,7 +64,7 @@ def book():
             return redirect(url_for("clients.order", order_id=order.id))
     selected = form.service_type.data or (form.service_type.choices[0].value if form.service_type.choices else None)
     return render("clients/book.html", "clients/_booking_form.html", form=form,
-                  estimate=_estimate_for(selected))
+                  estimate=_estimate_for(selected), may_book=client_billing.may_book(current_user.id))
 
 
 @bp.get("/orders/estimate")
@@ -161,7 +161,8 @@ def rebook(order_id: int):
             flash(_("Rebooked with a different worker.") if new.state == "assigned"
                   else _("Rebooked. Nobody is free yet: we keep looking."), "success")
             return redirect(url_for("clients.order", order_id=new.id))
-    return render("clients/rebook.html", detail=detail, form=form)
+    return render("clients/rebook.html", detail=detail, form=form,
+                  may_book=client_billing.may_book(current_user.id))
 
 
 @bp.get("/orders/<int:order_id>/photos/<any(check_in, report):kind>")
