@@ -10,6 +10,7 @@ Counts live in Redis when ``REDIS_URL`` is set, so every web process shares them
 from __future__ import annotations
 
 import ipaddress
+import logging
 from functools import lru_cache
 
 from flask import Flask, current_app, request
@@ -78,6 +79,8 @@ def init_app(app: Flask) -> None:
     error page before being counted. The body limit is set first, the limiter second.
     """
     limiter.init_app(app)
+    # One log line per refused request would let a flood fill the disk and slow every worker.
+    logging.getLogger("flask-limiter").setLevel(logging.WARNING)
     funcs = app.before_request_funcs.setdefault(None, [])
     funcs.remove(limiter._check_request_limit)
     funcs[:0] = [_limit_body, limiter._check_request_limit]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 
 from flask import abort, current_app, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from portal import applicants
 from portal.errors import DomainError
+from portal.i18n import LANGUAGES
 from portal.htmx import redirect, render, wants_fragment
 from roles.applicants import bp
 from roles.applicants.flood import filled_too_fast, form_started, limiter, retry_after, submission_limit
@@ -21,15 +23,19 @@ log = logging.getLogger(__name__)
 
 @bp.errorhandler(429)
 def too_many_requests(exc):
-    """A small page, cheap to send a flood (no layout, no database), with ``Retry-After``."""
+    """A small page with ``Retry-After``, cheap to send to a flood: no layout, no database,
+    no session; rendered once per language and wait, then reused."""
     wait = retry_after()
-    response = current_app.make_response((render_too_many(wait), 429))
+    lang = request.accept_languages.best_match(list(LANGUAGES)) or "en"
+    response = current_app.make_response((_too_many_page(lang, max(1, -(-wait // 60))), 429))
     response.headers["Retry-After"] = str(wait)
     return response
 
 
-def render_too_many(wait: int) -> str:
-    return render_template("applicants/too_many.html", minutes=max(1, -(-wait // 60)))
+@lru_cache(maxsize=64)
+def _too_many_page(lang: str, minutes: int) -> str:
+    with force_locale(lang):
+        return render_template("applicants/too_many.html", lang=lang, minutes=minutes)
 
 
 @bp.get("/")
