@@ -131,6 +131,7 @@ def periodic_jobs() -> list[Periodic]:
     from jobs import billing
     from jobs.orders import retry_matching, sweep_no_shows
     from jobs.people import purge_sessions
+    from jobs.quality import sample_completed_orders
     from jobs.relay import sweep_outbox
     from jobs.warehouse import chase_cookies
 
@@ -142,6 +143,8 @@ def periodic_jobs() -> list[Periodic]:
         # Both are safe to run twice: each order changes under its own row lock.
         Periodic("orders.retry_matching", Every(seconds=180), retry_matching.send),
         Periodic("orders.no_shows", Every(seconds=60), sweep_no_shows.send),
+        # Safe to run twice: each completed order is drawn once, under its row lock.
+        Periodic("quality.sampling", Every(seconds=300), sample_completed_orders.send),
         # Keyed by week and month: each period runs once, missed ones are caught up in order.
         Periodic(billing.WEEKLY_RUN, billing.weekly(), billing.weekly_invoices.send),
         Periodic(billing.MONTHLY_RUN, billing.monthly(), billing.monthly_payouts.send),

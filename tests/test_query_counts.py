@@ -94,7 +94,30 @@ def _kits(n: int, viewer: User) -> None:
         for i, kit_id in enumerate(kit_ids)])
 
 
-FILLERS = [_people, _emails, _runs, _orders, _kits]
+def _bets_and_cases(n: int, viewer: User) -> None:
+    """Settled books with a bet each, and open quality cases, for the managers' pages."""
+    if viewer.role != "manager":
+        return
+    from sqlalchemy import func
+
+    from portal.bets import Bet, BetBook
+    from portal.quality import Case
+
+    now = clock.now()
+    first = (db.session.scalar(func.max(BetBook.order_id)) or 0) + 1
+    db.session.execute(insert(BetBook), [
+        dict(order_id=first + i, state="settled", opened_at=now, settled_at=now, outcome="completed",
+             pool_cents=100, house_cents=0) for i in range(n)])
+    db.session.execute(insert(Bet), [
+        dict(order_id=first + i, manager_id=viewer.id, outcome="completed", stake_cents=100,
+             placed_at=now, payout_cents=100) for i in range(n)])
+    db.session.execute(insert(Case), [
+        dict(order_id=first + i, reason="failed", state="open", client_id=viewer.id, worker_id=None,
+             service_type="chore", complaint="", opened_at=now - timedelta(minutes=i), findings="",
+             hypothesis="") for i in range(n)])
+
+
+FILLERS = [_people, _emails, _runs, _orders, _kits, _bets_and_cases]
 
 
 def fill(n: int, viewer: User) -> None:
@@ -111,6 +134,8 @@ PAGES = [
     ("manager", "/manager/people"),
     ("manager", "/manager/emails"),
     ("manager", "/manager/runs"),
+    ("manager", "/manager/bets"),
+    ("manager", "/manager/quality"),
 ]
 
 

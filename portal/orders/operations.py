@@ -321,6 +321,8 @@ def check_in(order_id: int, by: User, photo: bytes) -> Order:
                 raise DomainError(_l("Pick up the order's kit at the warehouse first."))
         _transition(order, "in_progress", "checked_in", by)
         order.checked_in_at = now
+        # Bets close at check-in.
+        publish("order.started", _payload(order) | {"checked_in_at": now.isoformat()})
         _store_photo(order, "check_in", photo, by)
         notify.status_changed(order, to_client=True, to_worker=False)
     return order
