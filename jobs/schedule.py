@@ -194,9 +194,15 @@ def _missing_periods(job: Periodic, now: datetime) -> list[str]:
 
 def on_demand_jobs() -> dict[str, Callable[[int], object]]:
     """Runs a manager may start now from the runs page (``portal.runs.request_run``)."""
+    from jobs import billing
     from jobs.relay import resend_unconfirmed
 
-    return {events.RESEND_RUN: resend_unconfirmed.send}
+    return {
+        events.RESEND_RUN: resend_unconfirmed.send,
+        # The latest due week or month: whatever the scheduler has not done yet, never twice.
+        billing.WEEKLY_NOW: billing.weekly_invoices.send,
+        billing.MONTHLY_NOW: billing.monthly_payouts.send,
+    }
 
 
 @consumer("run.requested")

@@ -53,6 +53,21 @@ def init_app(app: Flask) -> None:
             raise click.ClickException(str(exc)) from exc
         click.echo("added {workers} workers, {clients} clients, {orders} past orders".format(**made))
 
+    @app.cli.command("check-ledger")
+    def check_ledger() -> None:
+        """The conservation check: exit 1 when an entry, order, invoice or payout does not balance."""
+        from portal import client_billing, ledger, worker_billing
+
+        problems = [f"entry {key} sums to {amount.cents}" for key, amount in ledger.unbalanced_entries()]
+        problems += client_billing.problems() + worker_billing.problems()
+        if ledger.total_of_all_postings().cents:
+            problems.append(f"all postings sum to {ledger.total_of_all_postings().cents}, not 0")
+        for problem in problems:
+            click.echo(problem, err=True)
+        if problems:
+            raise SystemExit(1)
+        click.echo("the ledger balances")
+
     @app.cli.command("demo-data")
     def demo_data() -> None:
         """Load demo data into an empty database (does nothing otherwise)."""

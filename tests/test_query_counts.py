@@ -117,7 +117,41 @@ def _bets_and_cases(n: int, viewer: User) -> None:
              hypothesis="") for i in range(n)])
 
 
-FILLERS = [_people, _emails, _runs, _orders, _kits, _bets_and_cases]
+def _billing(n: int, viewer: User) -> None:
+    """Invoices of the last 13 weeks (some unpaid) with a charge each, payouts of the last
+    3 months and bonuses; rows past those periods belong to made-up client and worker ids."""
+    if viewer.role != "manager":
+        return
+    from portal.client_billing import Charge, Invoice
+    from portal.worker_billing import Line, Payout
+
+    now, base = clock.now(), next(_seq) * 2_000  # ids stay within 32-bit integers
+    client, worker = factories.user("client"), factories.user("worker")
+
+    def week(i):
+        year, number, _ = (now - timedelta(weeks=i % 13)).isocalendar()
+        return f"{year}-W{number:02d}"
+
+    def month(i):
+        return f"{(now - timedelta(days=31 * (i % 3))):%Y-%m}"
+
+    ids = db.session.scalars(insert(Invoice).returning(Invoice.id), [
+        dict(client_id=client.id if i < 13 else -(base + i), week_key=week(i), amount_cents=900,
+             charge_count=1, state=("paid", "unpaid", "open")[i % 3], tries=1, last_failure="declined",
+             issued_at=now, batch="bulk") for i in range(n)]).all()
+    db.session.execute(insert(Charge), [
+        dict(order_id=base + i, client_id=client.id, outcome="completed", price_cents=1000, discount_percent=10,
+             discount_cents=100, amount_cents=900, charged_at=now, invoice_id=invoice_id)
+        for i, invoice_id in enumerate(ids)])
+    db.session.execute(insert(Payout), [
+        dict(worker_id=worker.id if i < 3 else -(base + i), month_key=month(i), amount_cents=100,
+             state="paid", created_at=now, batch="bulk") for i in range(n)])
+    db.session.execute(insert(Line), [
+        dict(worker_id=worker.id, kind="bonus", amount_cents=100, reason="Good cat", given_by_id=viewer.id,
+             given_by_name=viewer.name, booked_at=now - timedelta(minutes=i)) for i in range(n)])
+
+
+FILLERS = [_people, _emails, _runs, _orders, _kits, _bets_and_cases, _billing]
 
 
 def fill(n: int, viewer: User) -> None:
@@ -134,6 +168,7 @@ PAGES = [
     ("manager", "/manager/people"),
     ("manager", "/manager/emails"),
     ("manager", "/manager/runs"),
+    ("manager", "/manager/billing"),
     ("manager", "/manager/bets"),
     ("manager", "/manager/quality"),
 ]

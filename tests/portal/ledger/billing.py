@@ -57,3 +57,26 @@ def lines_of(worker_id: int) -> list:
 
 def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
+
+
+
+def unpaid_invoice(client_id: int) -> int:
+    """A 100 CU invoice for this week, declined on every automatic try: the client is blocked."""
+    from datetime import timedelta
+
+    from portal import ledger
+
+    finish(client_id, None)
+    now = clock.now()
+    sunday = now.date() + timedelta(days=6 - now.weekday())
+    clock.freeze(max(now, at(sunday.year, sunday.month, sunday.day, 20)))
+    year, week, _ = sunday.isocalendar()
+    client_billing.issue_weekly_invoices(f"{year}-W{week:02d}", cutoff=clock.now() + timedelta(seconds=1))
+    (invoice_id,) = [invoice.id for invoice in invoices_of(client_id) if invoice.state == "open"]
+    client_billing.save_card(client_id, "4000000000000002")
+    for _ in range(client_billing.MAX_TRIES):
+        client_billing.pay_invoice(invoice_id)
+        clock.advance(timedelta(days=1))
+    ledger.script_next_calls()
+    assert not client_billing.may_book(client_id)
+    return invoice_id

@@ -1,0 +1,226 @@
+"""Managers' billing: reports with charts and CSV, runs now, bonuses, the conservation check,
+and in demo mode the clock moved to the next billing moment."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask import Response, abort, current_app, flash, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import DateField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from portal import client_billing, clock, ledger, runs, worker_billing
+from portal.errors import DomainError
+from portal.money import Money
+from portal.htmx import redirect, render
+from roles.forms import apply_domain_error
+from roles.managers import bp
+from roles.managers.forms import EmptyForm
+
+# The run kinds a manager may start now (jobs.billing.WEEKLY_NOW / MONTHLY_NOW).
+RUN_KINDS = {"weekly": "billing.weekly_invoices_now", "monthly": "billing.monthly_payouts_now"}
+DEFAULT_DAYS = 91
+
+
+class RangeForm(FlaskForm):
+    """The reports' date range (GET, so a filtered report can be bookmarked)."""
+
+    class Meta:
+        csrf = False
+
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("To"), validators=[Optional()])
+
+
+class BonusForm(FlaskForm):
+    worker = StringField(_l("Worker's email"), validators=[DataRequired(_l("Enter the worker's email."))])
+    amount = StringField(_l("Amount (CU)"), validators=[DataRequired(_l("Enter an amount."))],
+                         render_kw={"inputmode": "decimal"})
+    reason = TextAreaField(_l("Why"), validators=[DataRequired(_l("Say why the bonus is given.")),
+                                                  Length(max=500)])
+
+
+@dataclass(frozen=True)
+class Period:
+    since: date
+    until: date  # inclusive
+
+    @property
+    def weeks(self) -> tuple[str, str]:
+        return _week_key(self.since), _week_key(self.until)
+
+    @property
+    def months(self) -> tuple[str, str]:
+        return f"{self.since:%Y-%m}", f"{self.until:%Y-%m}"
+
+    @property
+    def moments(self) -> tuple[datetime, datetime]:
+        return (datetime.combine(self.since, time(), UTC),
+                datetime.combine(self.until + timedelta(days=1), time(), UTC))
+
+
+def _week_key(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _period(form: RangeForm) -> Period:
+    until = form.until.data or clock.today()
+    since = form.since.data or until - timedelta(days=DEFAULT_DAYS)
+    return Period(min(since, until), max(since, until))
+
+
+def _reports(period: Period) -> dict:
+    return dict(
+        revenue=client_billing.revenue_by_week(*period.weeks),
+        payouts=worker_billing.payouts_by_month(*period.months),
+        unpaid=client_billing.unpaid_invoices(),
+        bonuses=worker_billing.bonuses(*period.moments),
+    )
+
+
+def _page(bonus_form: BonusForm | None = None, status: int = 200):
+    form = RangeForm(request.args)
+    form.validate()
+    period = _period(form)
+    response = render("managers/billing.html", form=form, period=period, bonus_form=bonus_form or BonusForm(),
+                      button=EmptyForm(), runs=_billing_runs(), failure_label=client_billing.failure_label,
+                      **_reports(period))
+    response.status_code = status
+    return response
+
+
+def _billing_runs():
+    return [run for run in runs.recent_runs(50) if run.kind.startswith("billing.")][:10]
+
+
+@bp.get("/billing")
+def billing():
+    """BI-9: revenue by week, payouts by month, unpaid invoices, discounts, fines and bonuses."""
+    return _page()
+
+
+def _cents(money: Money) -> str:
+    """Plain ``-1234.50`` for spreadsheets (no grouping, no unit)."""
+    units, hundredths = divmod(abs(money.cents), 100)
+    return f"{'-' if money.cents < 0 else ''}{units}.{hundredths:02d}"
+
+
+def _csv_rows(report: str, period: Period):
+    if report == "revenue":
+        yield ["week", "invoices", "list_price", "discounts", "billed", "paid", "outstanding"]
+        for r in client_billing.revenue_by_week(*period.weeks):
+            yield [r.week_key, r.invoices, *map(_cents, (r.list_price, r.discounts, r.billed, r.paid, r.outstanding))]
+    elif report == "payouts":
+        yield ["month", "payouts", "earned", "bonuses", "fines", "to_pay", "paid", "debt_carried"]
+        for r in worker_billing.payouts_by_month(*period.months):
+            yield [r.month_key, r.payouts, *map(_cents, (r.earned, r.bonuses, r.fines, r.amount, r.paid, r.carried))]
+    elif report == "unpaid":
+        yield ["invoice", "client_id", "client", "email", "week", "amount", "state", "tries", "last_failure"]
+        for r in client_billing.unpaid_invoices(limit=100_000):
+            yield [r.id, r.client_id, r.client_name, r.client_email or "", r.week_key, _cents(r.amount), r.state,
+                   r.tries, r.last_failure or ""]
+    else:
+        yield ["bonus", "worker_id", "worker", "amount", "reason", "given_by", "booked_at"]
+        for r in worker_billing.bonuses(*period.moments, limit=100_000):
+            yield [r.id, r.worker_id, r.worker_name, _cents(r.amount), r.reason, r.given_by or "",
+                   r.booked_at.isoformat()]
+
+
+@bp.get("/billing/<any(revenue, payouts, unpaid, bonuses):report>.csv")
+def billing_csv(report: str):
+    """A report as CSV for the period in the query string."""
+    form = RangeForm(request.args)
+    form.validate()
+    period = _period(form)
+    out = io.StringIO()
+    csv.writer(out).writerows(_csv_rows(report, period))
+    name = f"{report}-{period.since}-{period.until}.csv"
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.post("/billing/runs/<any(weekly, monthly):kind>")
+def billing_run(kind: str):
+    """Start the weekly invoicing or the monthly payouts now; its progress shows on the page."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        runs.request_run(RUN_KINDS[kind], started_by=current_user.name)
+    except DomainError as exc:
+        flash(str(exc.message), "error")
+    else:
+        flash(_("Started; the progress is below."), "success")
+    return redirect(url_for("managers.billing"))
+
+
+@bp.post("/billing/bonuses")
+def give_bonus():
+    """BI-5: credit a worker with a reason; who gave it is recorded."""
+    form = BonusForm()
+    if form.validate_on_submit():
+        try:
+            worker_id = worker_billing.worker_by_email(form.worker.data)
+            if worker_id is None:
+                raise DomainError(_l("There is no worker with this email."), field="worker")
+            try:
+                amount = Money.parse(form.amount.data)
+            except ValueError:
+                raise DomainError(_l("Enter an amount like 25 or 12.50."), field="amount") from None
+            worker_billing.give_bonus(worker_id, amount, form.reason.data, by=current_user)
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            flash(_("Bonus of %(amount)s given.", amount=amount.format(str(get_locale()))), "success")
+            return redirect(url_for("managers.billing"))
+    return _page(form, status=422)
+
+
+@bp.get("/billing/check")
+def billing_check():
+    """The conservation check (also ``flask check-ledger``): every entry sums to zero, every
+    order, invoice and payout balances to the cent against the ledger."""
+    return render("managers/billing_check.html", unbalanced=ledger.unbalanced_entries(),
+                  client_problems=client_billing.problems(), worker_problems=worker_billing.problems(),
+                  total=ledger.total_of_all_postings())
+
+
+@bp.post("/billing/clock/<any(sunday, month_end):to>")
+def billing_clock(to: str):
+    """Demo only: move the portal clock to the next billing moment, so the runs happen."""
+    if not current_app.config["DEMO"]:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    moment = next_sunday_evening(clock.now()) if to == "sunday" else next_month_end_evening(clock.now())
+    clock.advance(moment - clock.now())
+    flash(_("The clock now says %(when)s; the scheduler starts the run within seconds.",
+            when=moment.strftime("%Y-%m-%d %H:%M UTC")), "success")
+    return redirect(url_for("managers.billing"))
+
+
+BILLING_HOUR = 20  # jobs.billing: weekly and monthly runs are due at 20:00 UTC
+
+
+def next_sunday_evening(now: datetime) -> datetime:
+    """Just past the next Sunday 20:00 UTC (the weekly cut-off)."""
+    day = now.date() + timedelta(days=6 - now.weekday())
+    moment = datetime.combine(day, time(BILLING_HOUR, 1), UTC)
+    return moment if moment > now else moment + timedelta(days=7)
+
+
+def next_month_end_evening(now: datetime) -> datetime:
+    """Just past 20:00 UTC on the last day of this month (or the next, when that is past)."""
+    first_of_next = (now.replace(day=28) + timedelta(days=4)).replace(day=1)
+    moment = datetime.combine(first_of_next.date() - timedelta(days=1), time(BILLING_HOUR, 1), UTC)
+    if moment > now:
+        return moment
+    return next_month_end_evening(datetime.combine(first_of_next.date(), time(), UTC))

@@ -1,0 +1,132 @@
+"""The managers' billing page: reports with charts and CSV, runs now, bonuses, the check, demo clock."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from portal import client_billing, clock, runs, worker_billing
+from portal.money import Money
+from tests import factories
+from tests.portal.ledger.billing import at, finish, unpaid_invoice
+from tests.waiting import wait_for
+
+
+def test_the_reports_show_revenue_discounts_payouts_unpaid_invoices_and_bonuses(client, login_as, db):
+    me = login_as("manager")
+    clock.freeze(at(2026, 11, 24, 10))
+    paying, blocked, worker = factories.user("client"), factories.user("client", name="Tom Late"), factories.user("worker")
+    finish(paying.id, worker.id, price_cents=12_345)
+    client_billing.save_card(paying.id, "4242424242424242")
+    unpaid_invoice(blocked.id)  # also issues W48 for the paying client
+    (paid_invoice,) = [i for i in db.session.scalars(select(client_billing.Invoice)) if i.client_id == paying.id]
+    client_billing.pay_invoice(paid_invoice.id)
+    worker_billing.give_bonus(worker.id, Money.cu(25), "Saved the goldfish", by=me)
+    clock.freeze(at(2026, 12, 2, 10))
+
+    page = client.get("/manager/billing?since=2026-11-01&until=2026-12-02").get_data(as_text=True).replace("\u00a0", " ")
+    assert "2026-W48" in page and "223.45 CU" in page and "123.45 CU" in page  # invoiced, paid
+    assert "<svg" in page and "chart-bar" in page and "style=" not in page
+    assert "Tom Late" in page and "unpaid: booking blocked" in page and "the card was declined" in page
+    assert "Saved the goldfish" in page and me.name in page and "25.00 CU" in page
+
+    rows = list(csv.reader(io.StringIO(client.get(
+        "/manager/billing/revenue.csv?since=2026-11-01&until=2026-12-02").get_data(as_text=True))))
+    assert rows == [["week", "invoices", "list_price", "discounts", "billed", "paid", "outstanding"],
+                    ["2026-W48", "2", "223.45", "0.00", "223.45", "123.45", "100.00"]]
+    bonuses = client.get("/manager/billing/bonuses.csv?since=2026-11-01&until=2026-12-02")
+    assert bonuses.mimetype == "text/csv" and "Saved the goldfish" in bonuses.get_data(as_text=True)
+    earlier = client.get("/manager/billing?since=2026-01-01&until=2026-01-31").get_data(as_text=True)
+    assert "223.45" not in earlier and "No invoices in this period" in earlier  # unpaid ones still show
+
+
+def test_payouts_by_month_show_earnings_fines_and_bonuses(client, login_as, db):
+    me = login_as("manager")
+    clock.freeze(at(2026, 11, 10, 10))
+    worker = factories.user("worker")
+    finish(factories.user("client").id, worker.id, price_cents=10_000)
+    finish(factories.user("client").id, worker.id, outcome="failed")
+    worker_billing.give_bonus(worker.id, Money.cu(5), "Punctual", by=me)
+    clock.freeze(at(2026, 11, 30, 20))
+    (payout_id,) = worker_billing.create_payouts("2026-11", "2026-10", cutoff=clock.now())
+    worker_billing.pay_payout(payout_id)
+    rows = list(csv.reader(io.StringIO(client.get(
+        "/manager/billing/payouts.csv?since=2026-11-01&until=2026-11-30").get_data(as_text=True))))
+    assert rows[1] == ["2026-11", "1", "60.00", "5.00", "40.00", "25.00", "25.00", "0.00"]
+
+
+def test_a_bonus_is_given_with_who_and_why_and_refused_without_a_reason(client, login_as, db):
+    me = login_as("manager")
+    worker = factories.user("worker")
+    refused = client.post("/manager/billing/bonuses", data={"worker": worker.email, "amount": "10", "reason": " "})
+    assert refused.status_code == 422 and b"Say why the bonus is given." in refused.data
+    unknown = client.post("/manager/billing/bonuses", data={"worker": "nobody@x.test", "amount": "10", "reason": "Nice"})
+    assert b"There is no worker with this email." in unknown.data
+    done = client.post("/manager/billing/bonuses", data={"worker": worker.email.upper(), "amount": "12,50",
+                                                         "reason": "Caught the mouse"}, follow_redirects=True)
+    assert "Bonus of 12.50" in done.get_data(as_text=True).replace("\u00a0", " ")
+    (line,) = worker_billing.statement(worker.id).lines
+    assert (line.amount_cents, line.reason, line.given_by_name) == (1250, "Caught the mouse", me.name)
+
+
+def test_a_manager_starts_the_weekly_run_and_watches_its_progress(client, login_as, db, jobs_worker):
+    login_as("manager")
+    clock.freeze(at(2026, 11, 29, 10))
+    finish(factories.user("client").id, None)
+    clock.freeze(at(2026, 11, 29, 21))
+    assert client.post("/manager/billing/runs/weekly").status_code == 303
+    page = client.get("/manager/billing").get_data(as_text=True)
+    assert "billing.weekly_invoices_now" in page and "<progress" in page
+
+    def finished():
+        db.session.expire_all()
+        return runs.recent_runs(1)[0].finished
+
+    wait_for(finished)
+    page = client.get("/manager/billing").get_data(as_text=True)
+    assert "Done: 1 of 1" in page and "2026-W48" in page
+
+
+def test_the_conservation_check_page_and_command_say_everything_balances(client, login_as, db, app):
+    login_as("manager")
+    finish(factories.user("client").id, factories.user("worker").id)
+    page = client.get("/manager/billing/check").get_data(as_text=True)
+    assert "Everything balances" in page
+    result = app.test_cli_runner().invoke(args=["check-ledger"])
+    assert result.exit_code == 0 and "the ledger balances" in result.output
+
+
+def test_the_check_command_fails_when_an_invoice_does_not_match_its_charges(client, db, app):
+    clock.freeze(at(2026, 11, 24, 10))
+    someone = factories.user("client")
+    finish(someone.id, None)
+    (invoice_id,) = client_billing.issue_weekly_invoices("2026-W48", at(2026, 11, 29, 20))
+    db.session.get(client_billing.Invoice, invoice_id).amount_cents += 1
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["check-ledger"])
+    assert result.exit_code == 1 and f"invoice {invoice_id}" in result.output
+
+
+def test_the_demo_clock_moves_to_sunday_evening_and_month_end_only_in_demo_mode(client, login_as, db, app):
+    login_as("manager")
+    clock.freeze(at(2026, 11, 25, 9))
+    assert client.post("/manager/billing/clock/sunday").status_code == 404
+    assert "Demo: move the clock" not in client.get("/manager/billing").get_data(as_text=True)
+    app.config["DEMO"] = True
+    try:
+        assert "Demo: move the clock" in client.get("/manager/billing").get_data(as_text=True)
+        client.post("/manager/billing/clock/sunday")
+        assert clock.now() == at(2026, 11, 29, 20, 1)
+        client.post("/manager/billing/clock/month_end")
+        assert clock.now() == at(2026, 11, 30, 20, 1)
+        client.post("/manager/billing/clock/month_end")
+        assert clock.now() == at(2026, 12, 31, 20, 1)
+        clock.advance(timedelta(days=1))
+        login_as("manager")  # a month later the sign-in has expired
+        client.post("/manager/billing/clock/sunday")
+        assert clock.now() == at(2027, 1, 3, 20, 1)
+    finally:
+        app.config["DEMO"] = False
