@@ -12,6 +12,7 @@ import os
 import re
 import tempfile
 from contextlib import contextmanager
+from queue import Queue
 from pathlib import Path
 
 # Before anything imports jobs.broker: the broker is chosen from the environment.
@@ -142,12 +143,27 @@ def _clean_state(app):
     from jobs.broker import broker
 
     broker.flush_all()
+    _fresh_stub_queues(broker)
     from roles.applicants.flood import limiter
 
     limiter.reset()  # rate-limit counts live outside the database (memory or Redis)
     with app.app_context():
         _empty_tables()
     app.config["WTF_CSRF_ENABLED"] = False
+
+
+def _fresh_stub_queues(broker) -> None:
+    """New in-process queues for the next test.
+
+    A stopped worker puts the messages it had prefetched back with ``put`` although
+    their ``get`` was never marked done, so the queue's task counter stays above zero
+    and ``broker.join`` would wait forever in a later test.
+    """
+    from dramatiq.brokers.stub import StubBroker
+
+    if isinstance(broker, StubBroker):
+        for name in list(broker.queues):
+            broker.queues[name] = Queue()
 
 
 @pytest.fixture
@@ -186,6 +202,9 @@ def jobs_worker(app):
     worker.start()
     yield worker
     worker.stop()
+    # Each Worker registers a middleware on the broker that outlives it; drop it so the
+    # next test's worker is the only one told about queues.
+    broker.middleware[:] = [m for m in broker.middleware if getattr(m, "worker", None) is not worker]
 
 
 @pytest.fixture
