@@ -23,6 +23,11 @@ _ORDER = SimpleNamespace(
 _ORDER_EMAIL = {"name": "Tom", "order": _ORDER, "service_name": "Gardening", "link": "http://portal.test/orders/42",
                 "state_label": lambda state: state.replace("_", " ")}
 
+_INVOICE_EMAIL = {"name": "Tom", "link": "http://portal.test/client/billing", "tries_left": 0, "failure": "",
+                  "invoice": SimpleNamespace(amount_cents=28500, charge_count=3, week_key="2026-W10", state="unpaid")}
+_CASE_EMAIL = {"name": "Tom", "case": SimpleNamespace(order_id=42, findings="The worker came late.", worker_at_fault=True),
+               "cause": SimpleNamespace(name="Late arrival")}
+
 # What each email is given by the operation that queues it. A new email template needs a
 # sample here (the first test says so), so that it is rendered in every language below.
 SAMPLES = {
@@ -43,6 +48,17 @@ SAMPLES = {
     "applicant_rejected": {"name": "Tom", "reason": "We need cats who can swim."},
     "applicant_digest": {"name": "Ann", "link": "http://portal.test/manager/applicants", "applications": [
         SimpleNamespace(name="Tom", email="tom@example.test", flagged=True)]},
+    "kit_ready": {"name": "Tom", "link": "http://portal.test/worker/orders/42", "warehouse_address": "1 Depot Road",
+                  "pick_up_by": datetime(2026, 3, 2, 8, 0, tzinfo=UTC),
+                  "kit": SimpleNamespace(order_id=42, address="7 Catnip Lane", starts_at=_ORDER.starts_at)},
+    "invoice_issued": _INVOICE_EMAIL,
+    "payment_succeeded": _INVOICE_EMAIL,
+    "payment_failed": _INVOICE_EMAIL | {"tries_left": 2, "failure": "the card was declined"},
+    "payout_paid": {"name": "Tom", "link": "http://portal.test/worker/earnings", "payout": SimpleNamespace(
+        amount_cents=48000, month_key="2026-02", earned_cents=60000, bonuses_cents=2000, fines_cents=4000,
+        carried_in_cents=-10000)},
+    "qc_result_client": _CASE_EMAIL,
+    "qc_result_worker": _CASE_EMAIL,
 }
 
 
