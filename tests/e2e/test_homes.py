@@ -16,7 +16,8 @@ PHONE = {"width": 390, "height": 844}
 # email, role, the home's heading, the header's links (the last one is the account's name)
 DEMO_ROLES = [
     ("manager@mcf.test", "manager", "Overview",
-     ["Overview", "Orders", "Matching", "People", "Applicants", "Warehouse", "Emails", "Runs", "Marquise Whiskers"]),
+     ["Overview", "Orders", "Matching", "People", "Bets", "Quality", "Applicants", "Warehouse", "Billing", "Emails", "Runs",
+      "Marquise Whiskers"]),
     ("warehouse@mcf.test", "warehouse", "Kits to assemble", ["Kits", "Barsik Shelves"]),
     ("client@mcf.test", "client", "Hello, Tom Tabby", ["Dashboard", "Billing", "Tom Tabby"]),
     ("worker@mcf.test", "worker", "Job board", ["Job board", "Earnings", "Oliver Paws"]),
