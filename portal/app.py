@@ -105,6 +105,11 @@ def _init_templates(app: Flask) -> None:
             return redirect(home_url(current_user))
         return redirect(url_for("auth.login"))
 
+    @app.get("/apply")
+    def apply_shortcut():
+        """The short public address of the application form (printed on flyers)."""
+        return redirect(url_for("applicants.apply"), 301)
+
 
 
 

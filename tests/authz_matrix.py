@@ -52,6 +52,7 @@ ACCESS: dict[str, str | frozenset[str]] = {
     # the platform
     "static": PUBLIC,
     "index": PUBLIC,
+    "apply_shortcut": PUBLIC,
     "set_language": PUBLIC,
     "health.healthz": PUBLIC,
     "health.readyz": PUBLIC,
