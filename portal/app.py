@@ -45,6 +45,10 @@ def create_app(test_config: dict | None = None, *, roles: str = "all") -> Flask:
     from portal import cli
 
     cli.init_app(app)
+    if hops := app.config.get("TRUSTED_PROXY_HOPS"):
+        # Behind a TLS-terminating proxy: the client's address, scheme and host. Outermost,
+        # so WSGI middleware (the applicant site's flood gate) sees what the views see.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
 
 
@@ -56,9 +60,6 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = None  # our server-side session record does this
     passwords.configure(app.config["PASSWORD_TIME_COST"], app.config["PASSWORD_MEMORY_COST"])
-    if hops := app.config.get("TRUSTED_PROXY_HOPS"):
-        # Behind a TLS-terminating proxy: the client's address, scheme and host.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     @app.teardown_appcontext
     def _close_session(exc):

@@ -18,17 +18,27 @@ CSP = "; ".join([
 ])
 
 
+def headers(app: Flask) -> dict[str, str]:
+    """The security headers every response carries (WSGI middleware answering before Flask
+    sends them too)."""
+    values = {
+        "Content-Security-Policy": CSP,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "X-Frame-Options": "DENY",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    }
+    if app.config["SESSION_COOKIE_SECURE"]:
+        values["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return values
+
+
 def init_app(app: Flask) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
         h = response.headers
-        h.setdefault("Content-Security-Policy", CSP)
-        h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("Referrer-Policy", "same-origin")
-        h.setdefault("X-Frame-Options", "DENY")
-        h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if app.config["SESSION_COOKIE_SECURE"]:
-            h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        for name, value in headers(app).items():
+            h.setdefault(name, value)
         h.add("Vary", "HX-Request")
         if response.mimetype == "text/html":
             h.setdefault("Cache-Control", "no-store")
