@@ -11,7 +11,7 @@ from flask import Blueprint
 from roles.applicants import flood
 
 bp = Blueprint("applicants", __name__, url_prefix="/careers")
-bp.record_once(lambda state: flood.init_app(state.app))
+bp.record_once(lambda state: flood.init_app(state.app, state.url_prefix))
 flood.limiter.limit(flood.page_limit)(bp)
 
 from roles.applicants import views  # noqa: E402,F401 - registers the views

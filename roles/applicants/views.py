@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 
-from flask import abort, current_app, render_template, request, url_for
-from flask_babel import force_locale, get_locale
+from flask import abort, current_app, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from portal import applicants
 from portal.errors import DomainError
-from portal.i18n import LANGUAGES
 from portal.htmx import redirect, render, wants_fragment
 from roles.applicants import bp
-from roles.applicants.flood import filled_too_fast, form_started, limiter, retry_after, submission_limit
+from roles.applicants.flood import (filled_too_fast, form_started, limiter, retry_after, submission_limit,
+                                    too_many_page, visitor_language)
 from roles.applicants.forms import ApplyForm
 from roles.forms import apply_domain_error
 
@@ -23,19 +22,12 @@ log = logging.getLogger(__name__)
 
 @bp.errorhandler(429)
 def too_many_requests(exc):
-    """A small page with ``Retry-After``, cheap to send to a flood: no layout, no database,
-    no session; rendered once per language and wait, then reused."""
+    """A small page with ``Retry-After``, cheap to send to a flood (``flood.too_many_page``)."""
     wait = retry_after()
-    lang = request.accept_languages.best_match(list(LANGUAGES)) or "en"
-    response = current_app.make_response((_too_many_page(lang, max(1, -(-wait // 60))), 429))
+    lang = visitor_language(request.headers.get("Accept-Language", ""))
+    response = current_app.make_response((too_many_page(lang, wait), 429))
     response.headers["Retry-After"] = str(wait)
     return response
-
-
-@lru_cache(maxsize=64)
-def _too_many_page(lang: str, minutes: int) -> str:
-    with force_locale(lang):
-        return render_template("applicants/too_many.html", lang=lang, minutes=minutes)
 
 
 @bp.get("/")

@@ -108,7 +108,7 @@ def test_the_applicant_site_alone_serves_nothing_else(app, db):
     site = create_app({key: app.config[key] for key in (
         "TESTING", "SQLALCHEMY_DATABASE_URI", "INSTANCE_PATH", "PASSWORD_TIME_COST", "PASSWORD_MEMORY_COST")},
         roles="applicants")
-    own = {"static", "index", "set_language", "health.healthz", "health.readyz"}
+    own = {"static", "index", "apply_shortcut", "set_language", "health.healthz", "health.readyz"}
     try:
         client = site.test_client()
         others = [rule for rule in app.url_map.iter_rules()
