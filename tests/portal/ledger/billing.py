@@ -4,7 +4,7 @@ consumers as the workers would (``deliver``), and sums to compare with."""
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -23,8 +23,12 @@ def finish(client_id: int, worker_id: int | None, outcome: str = "completed", pr
            times: int = 1) -> int:
     """Publish ``order.finished`` for a new order id and deliver it ``times`` times to billing."""
     order_id = next(_orders)
+    start = clock.now() - timedelta(hours=2)
+    # The payload ``orders`` publishes (other consumers of the event read the rest of it).
     payload = {"order_id": order_id, "client_id": client_id, "worker_id": worker_id,
-               "price_cents": price_cents, "outcome": outcome, "finished_at": clock.now().isoformat()}
+               "price_cents": price_cents, "service_type": "cleaning", "starts_at": start.isoformat(),
+               "ends_at": clock.now().isoformat(), "address": "1 Test Street", "outcome": outcome,
+               "finished_at": clock.now().isoformat()}
     event_id = events.publish("order.finished", payload).id
     db.session.commit()
     for _ in range(times):
@@ -62,8 +66,6 @@ def count(model) -> int:
 
 def unpaid_invoice(client_id: int) -> int:
     """A 100 CU invoice for this week, declined on every automatic try: the client is blocked."""
-    from datetime import timedelta
-
     from portal import ledger
 
     finish(client_id, None)

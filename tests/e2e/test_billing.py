@@ -1,0 +1,80 @@
+"""Billing in the browser: a manager moves the demo clock to Sunday evening and starts the
+weekly run, and the client sees the invoice paid; a declined card shows why it failed and
+blocks booking until the client pays with another card."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from portal import client_billing
+from tests import factories
+from tests.e2e.browsing import sign_in
+from tests.portal.ledger.billing import finish, unpaid_invoice
+from tests.portal.orders.factories import service_type
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def demo_mode(app):
+    was = app.config["DEMO"]
+    app.config["DEMO"] = True
+    yield
+    app.config["DEMO"] = was
+
+
+def test_a_manager_moves_the_clock_to_sunday_and_the_client_sees_the_paid_invoice(
+        page, browser, live_server, db, jobs_worker, demo_mode):
+    manager = factories.user("manager")
+    customer = factories.user("client", name="Tom Tabby")
+    client_billing.save_card(customer.id, "4242424242424242")
+    finish(customer.id, None, price_cents=12_345)
+    db.session.commit()
+
+    sign_in(page, manager.email, factories.PASSWORD)
+    page.get_by_role("link", name="Billing").click()
+    page.get_by_role("button", name="Demo: move the clock to Sunday 20:00 UTC").click()
+    expect(page.get_by_text(re.compile("The clock now says .* 20:01 UTC"))).to_be_visible()
+    page.get_by_role("button", name="Run the weekly invoicing now").click()
+    expect(page.get_by_text("Done: 1 of 1")).to_be_visible()  # the bar polls until the run ends
+
+    client_context = browser.new_context(base_url=live_server, locale="en-US")
+    client_page = client_context.new_page()
+    try:
+        sign_in(client_page, customer.email, factories.PASSWORD)
+        client_page.get_by_role("link", name="Billing").click()
+        invoice = client_page.locator("tr", has_text=re.compile(r"-W\d\d")).filter(has_text="123.45")
+        expect(invoice).to_contain_text("paid")
+        expect(invoice.get_by_role("button", name="Pay now")).to_have_count(0)
+    finally:
+        client_context.close()
+
+
+def test_a_declined_card_shows_the_failure_and_blocks_booking_until_paid(page, db):
+    service_type(name_en="Cleaning")
+    customer = factories.user("client")
+    unpaid_invoice(customer.id)
+    db.session.commit()
+
+    sign_in(page, customer.email, factories.PASSWORD)
+    page.get_by_role("link", name="Billing").click()
+    invoice = page.locator("tr", has_text=re.compile(r"-W\d\d")).filter(has_text="100.00")
+    expect(invoice).to_contain_text("unpaid")
+    expect(invoice).to_contain_text("the card was declined")
+
+    page.goto("/client/orders/new")
+    expect(page.get_by_role("alert")).to_contain_text("An invoice is unpaid")
+    expect(page.get_by_role("button", name="Book and find a worker")).to_have_count(0)
+    page.get_by_role("button", name="Pay now").click()  # the link to the billing page
+
+    page.get_by_label("Card number").fill("4242 4242 4242 4242")
+    page.get_by_role("button", name="Replace the card").click()
+    expect(page.get_by_text("Card Visa ending 4242 saved.")).to_be_visible()
+    invoice.get_by_role("button", name="Pay now").click()
+    expect(page.get_by_text("Paid. Thank you!")).to_be_visible()
+
+    page.goto("/client/orders/new")
+    expect(page.get_by_role("button", name="Book and find a worker")).to_be_visible()
