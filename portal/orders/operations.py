@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import clock, matching
+from portal import client_billing, clock, matching
 from portal.db import db, transaction
 from portal.errors import Conflict, DomainError, NotFound
 from portal.events import publish
@@ -149,6 +149,7 @@ def book_order(by: User, service_type_id: int, description: str, address: str,
                starts_at: datetime, hours: int = 2) -> Order:
     """A client books a chore; matching runs at once (CL-3)."""
     client = _client(by)
+    client_billing.require_may_book(client.id)  # an invoice unpaid after its last try blocks
     description, address = (description or "").strip(), (address or "").strip()
     if not description:
         raise DomainError(_l("Say what needs doing."), field="description")
@@ -284,6 +285,7 @@ def rebook_order(order_id: int, by: User, starts_at: datetime) -> Order:
     """A copy of a failed order on another date, matched to a different worker (CL-7)."""
     with transaction():
         failed = _owned(order_id, by, "client")
+        client_billing.require_may_book(failed.client_id)
         if failed.state != "failed":
             raise Conflict(_l("Only a failed order can be rebooked."))
         if db.session.scalar(select(Order.id).where(Order.rebooked_from_id == failed.id)):

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from portal import client_billing, clock
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from portal import client_billing, clock, orders
+from portal.errors import DomainError
 from tests import factories
-from tests.portal.ledger.billing import at, finish
+from tests.portal.ledger.billing import at, finish, unpaid_invoice
+from tests.portal.orders.factories import book, service_type
 
 
 def test_the_page_shows_this_week_s_charges_the_discount_and_the_next_tier(client, login_as, db):
@@ -38,3 +45,36 @@ def test_pay_now_pays_an_unpaid_invoice_and_another_client_s_is_not_found(client
     client.post(f"/client/billing/invoices/{mine}/pay")
     page = client.get("/client/billing").get_data(as_text=True)
     assert "paid" in page and "Paid so far: 100.00" in page.replace("\u00a0", " ")
+
+
+
+def _booking(service, when) -> dict:
+    return {"service_type": service.id, "description": "Feed the fish", "address": "5 Pond Road",
+            "date": when.date().isoformat(), "time": when.strftime("%H:%M"), "hours": 2}
+
+
+def test_an_unpaid_invoice_blocks_booking_and_rebooking_until_paid_now(client, login_as, db):
+    me = login_as("client")
+    factories.user("worker")
+    failed = book(client=me, hours_ahead=1)
+    clock.freeze(failed.starts_at + timedelta(minutes=31))
+    orders.fail_no_shows()
+    invoice_id = unpaid_invoice(me.id)
+    service = service_type()
+    when = clock.now() + timedelta(days=1)
+    with pytest.raises(DomainError, match="An invoice is unpaid"):
+        orders.book_order(me, service.id, "Feed the fish", "5 Pond Road", when)
+
+    page = client.get("/client/orders/new").get_data(as_text=True)
+    assert "An invoice is unpaid: pay it on your billing page to book again." in page
+    assert 'href="/client/billing"' in page and "Book and find a worker" not in page
+    refused = client.post("/client/orders/new", data=_booking(service, when))
+    assert refused.status_code == 200 and b"An invoice is unpaid" in refused.data
+    rebook = client.post(f"/client/orders/{failed.id}/rebook",
+                         data={"date": when.date().isoformat(), "time": when.strftime("%H:%M")})
+    assert rebook.status_code == 200 and b"An invoice is unpaid" in rebook.data
+    assert db.session.scalar(select(func.count()).select_from(orders.Order)) == 1
+
+    client.post("/client/billing/card", data={"number": "4242424242424242"})
+    client.post(f"/client/billing/invoices/{invoice_id}/pay")
+    assert client.post("/client/orders/new", data=_booking(service, when)).status_code == 303
