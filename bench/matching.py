@@ -5,8 +5,12 @@
 
 The database is emptied and rebuilt (so a PostgreSQL URL must name a database called
 bench*, never the tests' or a real one). Data comes from bench/generate.py. Each match
-is timed as the order flow runs it: build the samples from the orders and people tables
-(orders' ``candidates``), then ``matching.match``; both parts are reported too.
+is timed as the order flow runs it once booking has inserted the order: build the samples
+from the orders and people tables (orders' ``candidates``), ``matching.match``, then
+``matching.record_match`` (flushed); each part is reported too. Wall-clock times
+depend on what else the machine runs (the load average is printed); "per match, CPU" is
+this process's CPU time alone, steadier on a busy machine (on PostgreSQL it leaves out the
+server's share).
 """
 
 from __future__ import annotations
@@ -84,31 +88,38 @@ def _run(matches: int) -> None:
 
     rng = random.Random(7)
     clients = db.session.scalars(db.select(User.id).where(User.role == "client")).all()
-    services = db.session.execute(db.select(ServiceType.id, ServiceType.code)).all()
+    services = db.session.execute(db.select(ServiceType.id, ServiceType.code, ServiceType.base_price_cents)).all()
     matching.current_pipeline()  # the first use creates the default pipeline: not timed
     db.session.commit()
 
-    build, choose, total = [], [], []
+    parts = {"build samples (orders)": [], "matching.match": [], "record_match": [], "per match": [],
+             "per match, CPU": []}
     for _ in range(matches):
-        service_id, code = rng.choice(services)
+        service_id, code, price = rng.choice(services)
         starts = (clock.now() + timedelta(days=rng.uniform(1, 30))).replace(minute=0, second=0, microsecond=0)
-        # An order as booking makes it, not saved: the timing is of matching, not of the insert.
-        order = Order(id=None, client_id=rng.choice(clients), service_type_id=service_id,
-                      starts_at=starts, ends_at=starts + timedelta(hours=2), state="awaiting_worker")
-        t0 = time.perf_counter()
+        # The order as booking has just inserted it (the insert is booking's, not timed).
+        order = Order(client_id=rng.choice(clients), service_type_id=service_id, description="Bench",
+                      address="Bench Street", starts_at=starts, ends_at=starts + timedelta(hours=2),
+                      state="awaiting_worker", price_cents=price, created_at=clock.now())
+        db.session.add(order)
+        db.session.flush()
+        cpu0, t0 = time.process_time(), time.perf_counter()
         reference = candidates.reference_for(order, code, candidates.workers_who_failed(order.client_id))
         samples = candidates.ordinary_samples(order)
         t1 = time.perf_counter()
         result = matching.match(reference, samples)
         t2 = time.perf_counter()
+        matching.record_match(order.id, result)
+        db.session.flush()
+        t3, cpu3 = time.perf_counter(), time.process_time()
         assert result.sample_id is not None
-        build.append(t1 - t0)
-        choose.append(t2 - t1)
-        total.append(t2 - t0)
+        for name, spent in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t3 - t0, cpu3 - cpu0)):
+            parts[name].append(spent)
         db.session.rollback()  # a fresh transaction per match, as per request
 
-    print(f"{matches} matches over {len(samples)} candidate workers (ms):")
-    for name, times in (("build samples (orders)", build), ("matching.match", choose), ("per match", total)):
+    print(f"{matches} matches over {len(samples)} candidate workers (ms; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs):")
+    for name, times in parts.items():
         print(f"  {name:24} p50 {_ms(times, 50):7.1f}   p95 {_ms(times, 95):7.1f}")
 
 

@@ -22,9 +22,9 @@ from portal.db import db, transaction
 from portal.errors import Conflict, DomainError, NotFound
 from portal.events import publish
 from portal.images import BadImage, reencode
-from portal.orders import candidates, notify, rules
+from portal.orders import candidates, notify, records, rules
 from portal.orders.models import (
-    BUSY_STATES, Feedback, Order, OrderPhoto, ServiceType, TimelineEntry,
+    BUSY_STATES, FINAL_STATES, Feedback, Order, OrderPhoto, ServiceType, TimelineEntry,
 )
 from portal.orders.pricing import order_price
 from portal.orders.states import state_label
@@ -107,6 +107,8 @@ def _transition(order: Order, to: str, kind: str, by: User | None, note: str = "
     except StaleDataError:
         # Somebody changed the order between our read and our write (SQLite without the lock).
         raise Conflict(_l("The order changed meanwhile. Reload the page and try again."))
+    if to in FINAL_STATES:  # the worker's record matching weighs moves with the order
+        records.count_outcome(order)
 
 
 def _finished(order: Order, outcome: str) -> None:
@@ -278,6 +280,7 @@ def _feedback(order_id: int, by: User, kind: str, stars: int | None, comment: st
             db.session.flush()
         except IntegrityError:  # the same form sent twice at once
             raise Conflict(_l("You already gave your word on this order."))
+        records.count_feedback(order, kind, stars)
     return order
 
 
