@@ -22,8 +22,6 @@ from portal.urls import external_url
 
 MAX_TRIES = 3
 RETRY_AFTER = timedelta(days=1)
-# A try whose outcome is still unknown is looked at again this soon.
-UNKNOWN_RETRY_AFTER = timedelta(minutes=10)
 
 # The sandbox's test cards: number → (brand, behaviour).
 TEST_CARDS = {
@@ -101,15 +99,7 @@ def pay_invoice(invoice_id: int, by_client: int | None = None) -> Invoice:
             raise NotFound(_l("There is no such invoice."))
         if invoice.state == "paid":
             return invoice
-        attempt = db.session.scalar(select(PaymentAttempt).where(
-            PaymentAttempt.invoice_id == invoice.id, PaymentAttempt.state == "pending"))
-        if attempt is None:  # a new try, its key saved before the call
-            invoice.tries += 1
-            attempt = PaymentAttempt(invoice_id=invoice.id, key=f"invoice:{invoice.id}:try:{invoice.tries}",
-                                     amount_cents=invoice.amount_cents, state="pending",
-                                     created_at=clock.now())
-            db.session.add(attempt)
-        invoice.next_try_at = clock.now() + UNKNOWN_RETRY_AFTER  # until an answer comes
+        attempt = ledger.begin_try(invoice, PaymentAttempt, PaymentAttempt.invoice_id, "invoice")
         card = card_of(invoice.client_id)
         key, token, amount = attempt.key, card.token if card else None, Money(attempt.amount_cents)
     if token is None:
@@ -131,8 +121,7 @@ def record_outcome(key: str, outcome: Outcome) -> None:
         if attempt.state != "pending":
             return
         invoice = db.session.scalar(lock_for_update(select(Invoice).where(Invoice.id == attempt.invoice_id)))
-        attempt.state, attempt.reference = outcome.status, outcome.reference or None
-        attempt.reason, attempt.finished_at = outcome.reason or None, clock.now()
+        ledger.end_try(attempt, outcome)
         if outcome.status == SUCCEEDED:
             _paid(invoice, attempt)
         elif outcome.status in (DECLINED, ERROR):

@@ -5,6 +5,7 @@ sums of postings. The sandbox providers for payments and payouts live here too: 
 contexts move money in and out of the house bank through the same small interface.
 """
 
+from portal.ledger.attempts import UNKNOWN_RETRY_AFTER, begin_try, end_try
 from portal.ledger.books import (
     BANK, BONUSES, DISCOUNTS, FINES, REVENUE, WORKER_COSTS, Unbalanced, balance, balances,
     client_account, entry_amounts, post, total_of_all_postings, unbalanced_entries, worker_account,
@@ -18,7 +19,7 @@ from portal.ledger.sql import insert_once, insert_select_once
 
 __all__ = [
     "BANK", "BONUSES", "DECLINED", "DISCOUNTS", "ERROR", "FINES", "REVENUE", "SUCCEEDED",
-    "WORKER_COSTS", "Account", "Entry", "call_once", "Outcome", "OutcomeUnknown", "Posting", "Provider",
+    "UNKNOWN_RETRY_AFTER", "WORKER_COSTS", "Account", "begin_try", "end_try", "Entry", "call_once", "Outcome", "OutcomeUnknown", "Posting", "Provider",
     "Sandbox", "Unbalanced", "balance", "balances", "client_account", "entry_amounts",
     "insert_once", "insert_select_once", "post", "sandbox_token", "script_next_calls",
     "total_of_all_postings", "unbalanced_entries", "worker_account",

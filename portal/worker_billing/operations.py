@@ -20,7 +20,6 @@ EARNING_PERCENT = 60
 FINE = Money.cu(40)
 MAX_TRIES = 3
 RETRY_AFTER = timedelta(days=1)
-UNKNOWN_RETRY_AFTER = timedelta(minutes=10)
 FIRST_TRY_GRACE = timedelta(minutes=10)  # as for invoices: the run pays at once
 
 _provider: ledger.Provider = ledger.Sandbox("golden_hat")
@@ -123,14 +122,7 @@ def pay_payout(payout_id: int) -> Payout:
         payout = db.session.scalar(lock_for_update(select(Payout).where(Payout.id == payout_id)))
         if payout is None or payout.state != "pending":
             return payout
-        attempt = db.session.scalar(select(PayoutAttempt).where(
-            PayoutAttempt.payout_id == payout.id, PayoutAttempt.state == "pending"))
-        if attempt is None:
-            payout.tries += 1
-            attempt = PayoutAttempt(payout_id=payout.id, key=f"payout:{payout.id}:try:{payout.tries}",
-                                    amount_cents=payout.amount_cents, state="pending", created_at=clock.now())
-            db.session.add(attempt)
-        payout.next_try_at = clock.now() + UNKNOWN_RETRY_AFTER
+        attempt = ledger.begin_try(payout, PayoutAttempt, PayoutAttempt.payout_id, "payout")
         key, token, amount = attempt.key, f"hat_ok_{payout.worker_id}", Money(attempt.amount_cents)
     outcome = ledger.call_once(provider(), key, token, amount)
     if outcome is not None:
@@ -145,8 +137,7 @@ def record_payout_outcome(key: str, outcome: Outcome) -> None:
         if attempt is None or attempt.state != "pending":
             return
         payout = db.session.scalar(lock_for_update(select(Payout).where(Payout.id == attempt.payout_id)))
-        attempt.state, attempt.reference = outcome.status, outcome.reference or None
-        attempt.reason, attempt.finished_at = outcome.reason or None, clock.now()
+        ledger.end_try(attempt, outcome)
         if outcome.status == SUCCEEDED:
             amount = Money(attempt.amount_cents)
             payout.state, payout.paid_at, payout.next_try_at = "paid", clock.now(), None
