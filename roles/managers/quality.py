@@ -46,7 +46,7 @@ class QueueFilterForm(FlaskForm):
 
 
 class SamplingForm(FlaskForm):
-    percent = IntegerField(_l("Sampling rate, % of completed orders"),
+    percent = IntegerField(_l("Sampling rate (percent of completed orders)"),
                            validators=[InputRequired(_l("Enter a percentage.")),
                                        NumberRange(0, 100, _l("Enter a percentage from 0 to 100."))])
 

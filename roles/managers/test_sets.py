@@ -36,7 +36,7 @@ class TestSetForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Give the set a name.")), Length(max=120)])
     time_limit_minutes = IntegerField(_l("Time limit, minutes"), default=30, validators=[
         InputRequired(_l("Set a time limit.")), NumberRange(1, 600, _l("The time limit is 1 to 600 minutes."))])
-    pass_mark = IntegerField(_l("Pass mark, % of the points"), default=90, validators=[
+    pass_mark = IntegerField(_l("Pass mark (percent of the points)"), default=90, validators=[
         InputRequired(_l("Set a pass mark.")), NumberRange(0, 100, _l("The pass mark is a percentage, 0 to 100."))])
     test_ids = Checkboxes(_l("Tests in this set"), coerce=int, validate_choice=False)
 
