@@ -7,6 +7,7 @@ per process: production never moves it, and the demo runs in one process.
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 
 _lock = threading.Lock()
@@ -24,6 +25,12 @@ def now() -> datetime:
 def today() -> date:
     """Today's date in UTC."""
     return now().date()
+
+
+def epoch_seconds() -> float:
+    """Real seconds since the epoch, never moved: for outside systems that count time
+    themselves (the rate limiter's storage stamps its windows with it)."""
+    return time.time()
 
 
 def freeze(at: datetime) -> None:

@@ -34,7 +34,9 @@ MONEY_WORDS = {
 
 
 # os.environ.get("X"), environ["X"], env.get("X"), _flag("X") as portal/config.py reads settings.
-ENV_READ = re.compile(r"""(?:environ\.get|environ\[|\benv\.get|_flag)\(?\s*["']([A-Z][A-Z0-9_]+)["']""")
+# Settings come from the process environment (os.environ, config's ``env``); a WSGI
+# request's environ (PATH_INFO, HTTP_*) is not a setting.
+ENV_READ = re.compile(r"""(?:\bos\.environ\.get|\bos\.environ\[|\benv\.get|_flag)\(?\s*["']([A-Z][A-Z0-9_]+)["']""")
 
 
 def _python_files():

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import time
 from functools import lru_cache
 
 from flask import Flask, current_app, render_template, request
@@ -87,7 +86,7 @@ def retry_after() -> int:
 
 
 def _seconds_until(timestamp: float) -> int:
-    return max(1, int(timestamp - time.time() + 0.999))
+    return max(1, int(timestamp - clock.epoch_seconds() + 0.999))
 
 
 @lru_cache(maxsize=64)
