@@ -117,6 +117,15 @@ def test_translations_keep_the_placeholders(path):
 
 
 @pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: p.parts[-3])
+def test_pybabel_compile_accepts_the_catalogue(path):
+    """`make translations` runs Babel's own checks and stops on any error, and with it `make run`
+    and `make test` (the tests compile without them). A bare % in a Python message, e.g., makes
+    Babel read it as a format string that no translation can match."""
+    errors = [f"{_show(m)}\n    {'; '.join(map(str, errs))}" for m, errs in _catalogue(path).check()]
+    assert not errors, "pybabel compile refuses these entries:\n" + "\n".join(errors)
+
+
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: p.parts[-3])
 def test_plural_forms_match_the_language(path):
     catalogue = _catalogue(path)
     if str(catalogue.locale) == "ru":
