@@ -14,6 +14,7 @@ from portal.orders.queries import (
     OrderDetail, OrderFilters, can_see, client_orders, order_detail, order_photo, people_names,
     search_orders, worker_orders,
 )
+from portal.orders.records import worker_record
 from portal.orders.rules import check_in_opens_at, kit_is_issued, no_show_deadline
 from portal.orders.service_types import (
     create_service_type, get_service_type, list_service_types, update_service_type,
@@ -28,5 +29,5 @@ __all__ = [
     "finish_order", "get_service_type", "kit_is_issued", "list_service_types", "match_order",
     "no_show_deadline", "order_detail", "order_photo", "order_price", "overdue_order_ids", "people_names",
     "rate_order", "rebook_order", "record_kit_issued", "report_problem", "search_orders", "state_label",
-    "update_service_type", "waiting_order_ids", "worker_orders",
+    "update_service_type", "waiting_order_ids", "worker_orders", "worker_record",
 ]

@@ -77,3 +77,8 @@ def recount() -> None:
     db.session.flush()  # orders added in this session count too
     db.session.execute(delete(table))
     db.session.execute(insert(table).from_select(["worker_id", *COUNTERS], counted_records()))
+
+
+def worker_record(worker_id: int) -> WorkerRecord | None:
+    """A worker's record so far (None before their first finished order), for managers."""
+    return db.session.get(WorkerRecord, worker_id)

@@ -151,10 +151,11 @@ def _case_page(case: quality.Case, result: ResultForm | None = None, status: int
     explanation = matching.explanation_for(case.order_id)
     ranked = [row["sample_id"] for row in (explanation or {}).get("ranking", [])]
     history = orders.worker_orders(case.worker_id, per_page=10).past if case.worker_id else None
+    record = orders.worker_record(case.worker_id) if case.worker_id else None
     earlier = [c for c in quality.worker_cases(case.worker_id) if c.id != case.id]
     names = orders.people_names(sorted(set(ranked) | {i for i in (case.assignee_id, case.closed_by) if i}))
     return render("managers/quality_case.html", "managers/_case_result.html", status=status, case=case,
-                  detail=detail, explanation=explanation, names=names, history=history, earlier=earlier,
+                  detail=detail, explanation=explanation, names=names, history=history, record=record, earlier=earlier,
                   services=_services(), assign=_assign_form(case), result=result or _result_form())
 
 

@@ -19,6 +19,8 @@ def test_a_failed_orders_case_is_worked_and_closed_from_its_page(client, login_a
     assert f"/manager/quality/cases/{case.id}" in queue and "failed" in queue
     page = client.get(f"/manager/quality/cases/{case.id}").get_data(as_text=True)
     assert "Timeline" in page and "Earlier cases" in page and "Why this worker" in page
+    # The failed order is on the worker's record, which the case page shows.
+    assert "0 completed, 1 failed, 0 cancelled, 0 problems reported" in page and "No ratings yet." in page
     assert client.post(f"/manager/quality/cases/{case.id}/assign", data={"assignee": manager.id}).status_code == 303
     incomplete = client.post(f"/manager/quality/cases/{case.id}/close", data={"findings": ""})
     assert "Write down what you found." in incomplete.get_data(as_text=True)
