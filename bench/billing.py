@@ -8,9 +8,9 @@ charges are inserted by one ``INSERT … SELECT generate_series`` (the ledger is
 invoicing reads only the charges). Then, in the same run:
 
 - **raw**: one SQL aggregate over the same rows — ``SELECT client_id, sum, count … GROUP BY``
-  of the uninvoiced charges before the cut-off, fetched (the floor any invoicing must pay);
-- **invoicing**: ``client_billing.issue_weekly_invoices`` as the weekly run calls it (insert
-  the invoices, attach the charges, total the invoices), committed.
+  of the week's charges, fetched (the floor any invoicing must pay);
+- **invoicing**: ``client_billing.issue_weekly_invoices`` as the weekly run calls it (one
+  ``INSERT … SELECT … GROUP BY`` of the invoices, totalled by the same aggregate), committed.
 
 Reports wall time, the ratio, and the peak memory of this process (``ru_maxrss``: the Python
 side; the server's own memory is PostgreSQL's shared buffers and work_mem, not ours).
@@ -64,8 +64,7 @@ def main() -> None:
         started = time.perf_counter()
         rows = db.session.execute(text(
             "SELECT client_id, sum(amount_cents), count(*) FROM client_charges "
-            "WHERE invoice_id IS NULL AND charged_at < :cutoff GROUP BY client_id"),
-            {"cutoff": CUTOFF.replace(tzinfo=None)}).all()
+            "WHERE week_key = :week GROUP BY client_id"), {"week": WEEK}).all()
         raw = time.perf_counter() - started
         db.session.rollback()
         print(f"raw aggregate: {len(rows):,} clients in {raw:.2f} s")
@@ -78,12 +77,12 @@ def main() -> None:
         invoicing = time.perf_counter() - started
         for statement, seconds in parts:
             print(f"  {seconds:6.2f} s  {statement}")
-        invoiced = db.session.scalar(text("SELECT sum(amount_cents) FROM invoices"))
-        charged = db.session.scalar(text("SELECT sum(amount_cents) FROM client_charges"))
+        invoiced = db.session.execute(text("SELECT sum(amount_cents), sum(charge_count) FROM invoices")).one()
+        charged = db.session.execute(text("SELECT sum(amount_cents), count(*) FROM client_charges")).one()
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"weekly invoicing: {len(ids):,} invoices in {invoicing:.2f} s "
-              f"({invoicing / raw:.1f}× the raw aggregate); invoices total {invoiced:,} = charges {charged:,}: "
-              f"{invoiced == charged}")
+              f"({invoicing / raw:.1f}× the raw aggregate); invoices total {invoiced[0]:,} of {invoiced[1]:,} "
+              f"charges = charges {charged[0]:,} of {charged[1]:,}: {tuple(invoiced) == tuple(charged)}")
         print(f"peak memory of this process: {peak_mb:.0f} MB")
         print(f"goals: ≤ 60 s {'met' if invoicing <= 60 else 'MISSED'}, ≤ 3× raw "
               f"{'met' if invoicing <= 3 * raw else 'MISSED'}, ≤ 500 MB {'met' if peak_mb <= 500 else 'MISSED'}")
@@ -110,17 +109,18 @@ def _statement_times(engine):
 
 
 def _charges(clients: int, charges: int) -> None:
-    """``charges`` charges spread evenly over ``clients`` clients, all in the week before the cut-off."""
+    """``charges`` charges spread evenly over ``clients`` clients, all in the week before the cut-off
+    (so stamped with that week, as ``charge_order`` would)."""
     from portal.db import db
 
     with db.engine.begin() as conn:
         conn.execute(text(
             "INSERT INTO client_charges (order_id, client_id, outcome, price_cents, discount_percent, "
-            "discount_cents, amount_cents, charged_at) "
+            "discount_cents, amount_cents, charged_at, week_key) "
             "SELECT n, 1 + n % :clients, 'completed', 10000 + n % 5000, 5, (10000 + n % 5000) / 20, "
             "(10000 + n % 5000) - (10000 + n % 5000) / 20, "
-            "timestamp '2026-11-23 00:00' + (n % 590000) * interval '1 second' "
-            "FROM generate_series(1, :charges) AS n"), {"clients": clients, "charges": charges})
+            "timestamp '2026-11-23 00:00' + (n % 590000) * interval '1 second', :week "
+            "FROM generate_series(1, :charges) AS n"), {"clients": clients, "charges": charges, "week": WEEK})
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ def upgrade() -> None:
     with op.batch_alter_table('invoices', schema=None) as batch_op:
         batch_op.create_index('ix_invoices_batch', ['batch'], unique=False)
         batch_op.create_index('ix_invoices_state_next_try_at', ['state', 'next_try_at'], unique=False)
+        batch_op.create_index('ix_invoices_week', ['week_key'], unique=False)
 
     op.create_table('ledger_accounts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -115,14 +116,13 @@ def upgrade() -> None:
     sa.Column('discount_cents', sa.BigInteger(), nullable=False),
     sa.Column('amount_cents', sa.BigInteger(), nullable=False),
     sa.Column('charged_at', portal.db.UTCDateTime(), nullable=False),
-    sa.Column('invoice_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], name=op.f('fk_client_charges_invoice_id_invoices')),
+    sa.Column('week_key', sa.String(length=10), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_client_charges')),
     sa.UniqueConstraint('order_id', name=op.f('uq_client_charges_order_id'))
     )
     with op.batch_alter_table('client_charges', schema=None) as batch_op:
         batch_op.create_index('ix_client_charges_client', ['client_id', 'charged_at'], unique=False)
-        batch_op.create_index('ix_client_charges_invoice', ['invoice_id', 'charged_at'], unique=False)
+        batch_op.create_index('ix_client_charges_week', ['week_key', 'client_id'], unique=False)
 
     op.create_table('ledger_postings',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -250,7 +250,7 @@ def downgrade() -> None:
 
     op.drop_table('ledger_postings')
     with op.batch_alter_table('client_charges', schema=None) as batch_op:
-        batch_op.drop_index('ix_client_charges_invoice')
+        batch_op.drop_index('ix_client_charges_week')
         batch_op.drop_index('ix_client_charges_client')
 
     op.drop_table('client_charges')
@@ -267,6 +267,7 @@ def downgrade() -> None:
     op.drop_table('ledger_entries')
     op.drop_table('ledger_accounts')
     with op.batch_alter_table('invoices', schema=None) as batch_op:
+        batch_op.drop_index('ix_invoices_week')
         batch_op.drop_index('ix_invoices_state_next_try_at')
         batch_op.drop_index('ix_invoices_batch')
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, literal, select, update
+from sqlalchemy import exists, func, literal, select, text
 
 from portal import clock, ledger
 from portal.client_billing.loyalty import loyalty_discount_percent, paid_total
-from portal.client_billing.models import Charge, Invoice
+from portal.client_billing.models import Charge, Invoice, on_its_invoice
+from portal.client_billing.weeks import billing_week
 from portal.db import db, transaction
 from portal.money import Money
 
@@ -35,6 +36,7 @@ def charge_order(payload: dict) -> Charge | None:
             Charge.__table__, ["order_id"], order_id=order_id, client_id=client_id,
             outcome=payload["outcome"], price_cents=price.cents, discount_percent=percent,
             discount_cents=discount.cents, amount_cents=amount.cents, charged_at=clock.now(),
+            week_key=_open_week(clock.now()),
         )
         if charge_id is None:
             return None
@@ -50,18 +52,19 @@ def charge_key(order_id: int) -> str:
     return f"charge:order:{order_id}"
 
 
-def issue_weekly_invoices(week_key: str, cutoff: datetime) -> list[int]:
-    """One invoice per client for their charges not yet invoiced made before ``cutoff``.
+def issue_weekly_invoices(week_key: str, cutoff: datetime | None = None) -> list[int]:
+    """One invoice per client with charges in the billing week ``week_key``.
 
-    Set-based: one INSERT … SELECT groups the charges per client, one UPDATE puts the
-    charges on their invoices, one UPDATE totals the invoices from their charges. The
-    unique (client, week) makes a concurrent or repeated run of the week write nothing;
-    the batch token lets only the run that wrote an invoice attach charges to it. Returns
-    the ids of the invoices this call issued.
+    One INSERT … SELECT groups the week's charges per client and totals each invoice in the
+    same aggregate; no charge is written, for a charge already names its week and so its
+    invoice (same client and week). The unique (client, week) makes a concurrent or repeated
+    run of the week write nothing. ``cutoff``, the week's Sunday 20:00 the callers pass, is not
+    needed: every charge made before it already carries the week. Returns the ids of the
+    invoices this call issued.
     """
     batch, now = secrets.token_hex(16), clock.now()
-    pending = and_(Charge.invoice_id.is_(None), Charge.charged_at < cutoff)
     with transaction():
+        _lock_week(week_key, shared=False)
         ledger.insert_select_once(
             Invoice.__table__,
             ["client_id", "week_key", "amount_cents", "charge_count", "state", "tries", "issued_at",
@@ -69,33 +72,42 @@ def issue_weekly_invoices(week_key: str, cutoff: datetime) -> list[int]:
             select(Charge.client_id, literal(week_key), func.sum(Charge.amount_cents), func.count(),
                    literal("open"), literal(0), literal(now, Invoice.issued_at.type),
                    literal(now + FIRST_TRY_GRACE, Invoice.issued_at.type), literal(batch))
-            .where(pending).group_by(Charge.client_id),
+            .where(Charge.week_key == week_key).group_by(Charge.client_id),
             conflict=["client_id", "week_key"],
-        )
-        own = (select(Invoice.id).where(Invoice.client_id == Charge.client_id, Invoice.week_key == week_key,
-                                        Invoice.batch == batch).scalar_subquery())
-        db.session.execute(
-            update(Charge).where(pending, exists(own)).values(invoice_id=own)
-            .execution_options(synchronize_session=False)
-        )
-        # A charge committed between the INSERT and the UPDATE is on its invoice too: total
-        # the invoices from what they hold, so an invoice always equals its charges.
-        db.session.execute(
-            update(Invoice).where(Invoice.batch == batch).values(
-                amount_cents=select(func.coalesce(func.sum(Charge.amount_cents), 0))
-                .where(Charge.invoice_id == Invoice.id).scalar_subquery(),
-                charge_count=select(func.count()).where(Charge.invoice_id == Invoice.id).scalar_subquery(),
-            ).execution_options(synchronize_session=False)
         )
         ids = list(db.session.scalars(select(Invoice.id).where(Invoice.batch == batch).order_by(Invoice.id)))
     return ids
 
 
+def _open_week(moment: datetime) -> str:
+    """The billing week of a charge made at ``moment``: the one whose cut-off is still ahead —
+    or a later one, should that week be invoiced already (its run made early, or done while
+    this charge was in flight): an invoiced week never takes another charge, so every charge
+    is on exactly one invoice."""
+    while True:
+        week = billing_week(moment)
+        _lock_week(week, shared=True)
+        if not db.session.scalar(select(exists().where(Invoice.week_key == week))):
+            return week
+        moment += timedelta(weeks=1)
+
+
+def _lock_week(week_key: str, shared: bool) -> None:
+    """Charges of a week (shared) and its invoicing run (exclusive) wait for each other on
+    PostgreSQL until their transaction ends: the run waits for the week's charges in flight
+    and then reads them; a charge made while the run holds the lock waits, sees the run's
+    invoices and moves to the next week. SQLite serialises writers anyway."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    db.session.execute(text(f"SELECT {function}(hashtext(:key))"), {"key": f"client_billing.week:{week_key}"})
+
+
 def upcoming(client_id: int) -> tuple[Money, int]:
-    """What the client's next invoice holds so far: the total and the count of charges."""
+    """What the client's next invoices hold so far: the total and the count of the charges
+    whose week is not invoiced yet."""
     total, count = db.session.execute(
         select(func.coalesce(func.sum(Charge.amount_cents), 0), func.count())
-        .where(Charge.client_id == client_id, Charge.invoice_id.is_(None))
+        .where(Charge.client_id == client_id, ~exists().where(on_its_invoice()))
     ).one()
     return Money(int(total)), count
-

@@ -28,10 +28,12 @@ def problems(limit: int = 50) -> list[str]:
         .where(func.coalesce(charges.c.cents, -1) != Charge.price_cents).limit(limit)
     ):
         found.append(f"order {order_id}: charged {amount} of {price}, ledger shows {posted}")
-    sums = (select(Charge.invoice_id, func.sum(Charge.amount_cents).label("cents"))
-            .where(Charge.invoice_id.is_not(None)).group_by(Charge.invoice_id).subquery())
+    # An invoice holds its client's charges of its week.
+    sums = (select(Charge.client_id, Charge.week_key, func.sum(Charge.amount_cents).label("cents"))
+            .group_by(Charge.client_id, Charge.week_key).subquery())
     for invoice_id, amount, total in db.session.execute(
-        select(Invoice.id, Invoice.amount_cents, sums.c.cents).join(sums, sums.c.invoice_id == Invoice.id, isouter=True)
+        select(Invoice.id, Invoice.amount_cents, sums.c.cents)
+        .join(sums, (sums.c.client_id == Invoice.client_id) & (sums.c.week_key == Invoice.week_key), isouter=True)
         .where(func.coalesce(sums.c.cents, 0) != Invoice.amount_cents).limit(limit)
     ):
         found.append(f"invoice {invoice_id}: {amount} but its charges sum to {total}")

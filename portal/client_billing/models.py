@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, and_, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
+from portal.client_billing.weeks import billing_week
 from portal.db import UTCDateTime, db
 
 INVOICE_STATES = ("open", "paid", "unpaid")  # unpaid: the last automatic try failed
@@ -24,12 +25,16 @@ class Charge(db.Model):
     discount_cents: Mapped[int] = mapped_column(BigInteger)
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     charged_at = mapped_column(UTCDateTime, nullable=False)
-    # Set by the weekly run that puts the charge on an invoice.
-    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), nullable=True)
+    # The billing week (``2026-W48``) whose Sunday cut-off was still ahead when the charge was
+    # made: the charge belongs to its client's invoice of that week, once the week is invoiced.
+    # ``charge_order`` stamps it (a later week should this one be invoiced already); otherwise
+    # it follows ``charged_at``. Never changed: the weekly run writes only invoices.
+    week_key: Mapped[str] = mapped_column(
+        String(10), default=lambda context: billing_week(context.get_current_parameters()["charged_at"]))
 
     __table_args__ = (
         Index("ix_client_charges_client", "client_id", "charged_at"),
-        Index("ix_client_charges_invoice", "invoice_id", "charged_at"),
+        Index("ix_client_charges_week", "week_key", "client_id"),
     )
 
 
@@ -49,14 +54,28 @@ class Invoice(db.Model):
     last_failure: Mapped[str | None] = mapped_column(String(40), nullable=True)
     issued_at = mapped_column(UTCDateTime, nullable=False)
     paid_at = mapped_column(UTCDateTime, nullable=True)
-    # The run that wrote the row: only that run attaches charges to it.
+    # The run that wrote the row: it reports (and charges) only the invoices it wrote.
     batch: Mapped[str] = mapped_column(String(32))
 
     __table_args__ = (
         UniqueConstraint("client_id", "week_key"),
         Index("ix_invoices_state_next_try_at", "state", "next_try_at"),
         Index("ix_invoices_batch", "batch"),
+        Index("ix_invoices_week", "week_key"),  # is the week invoiced (a new charge asks)
     )
+
+
+def on_its_invoice():
+    """Join condition of a charge and its invoice: same client, same billing week."""
+    return and_(Invoice.client_id == Charge.client_id, Invoice.week_key == Charge.week_key)
+
+
+# The charge's invoice, or None while its week is not invoiced: the invoice of its client and
+# week (unique). Deferred: a query or a charge that asks for it reads it, a page of charges does not.
+Charge.invoice_id = column_property(
+    select(Invoice.id).where(on_its_invoice()).correlate_except(Invoice).scalar_subquery(),
+    deferred=True,
+)
 
 
 class PaymentAttempt(db.Model):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 
 from portal import people
-from portal.client_billing.models import Charge, Invoice
+from portal.client_billing.models import Charge, Invoice, on_its_invoice
 from portal.db import db
 from portal.money import Money
 
@@ -36,7 +36,7 @@ def revenue_by_week(first_week: str, last_week: str) -> list[WeekRevenue]:
     rows = db.session.execute(
         select(Invoice.week_key, func.count(func.distinct(Invoice.id)), func.sum(Charge.price_cents),
                func.sum(Charge.discount_cents), func.sum(Charge.amount_cents), func.sum(paid))
-        .join(Charge, Charge.invoice_id == Invoice.id)
+        .join(Charge, on_its_invoice())
         .where(Invoice.week_key >= first_week, Invoice.week_key <= last_week)
         .group_by(Invoice.week_key).order_by(Invoice.week_key)
     ).all()

@@ -12,6 +12,7 @@ from jobs.billing import WEEKLY_RUN, weekly, weekly_invoices
 from jobs.schedule import Periodic, run_due
 from portal import client_billing, clock
 from portal.db import db
+from portal.money import Money
 from tests import factories
 from tests.conftest import ON_POSTGRES
 from tests.portal.ledger.billing import at, charges_of, count, finish, invoices_of
@@ -42,6 +43,27 @@ def test_a_charge_after_the_sunday_cutoff_waits_for_next_week(db):
     assert client_billing.upcoming(client.id)[0].cents == 10_000
     client_billing.issue_weekly_invoices("2026-W49", cutoff=SUNDAY + timedelta(days=7))
     assert [i.week_key for i in invoices_of(client.id)] == ["2026-W49"]
+
+
+def test_a_charge_belongs_to_the_week_whose_sunday_cutoff_is_still_ahead():
+    assert client_billing.billing_week(at(2026, 11, 23, 0)) == "2026-W48"  # Monday
+    assert client_billing.billing_week(SUNDAY - timedelta(seconds=1)) == "2026-W48"
+    assert client_billing.billing_week(SUNDAY) == "2026-W49"
+    assert client_billing.billing_week(at(2026, 12, 27, 20)) == "2026-W53"  # 2026 has 53 ISO weeks
+    assert client_billing.billing_week(at(2027, 1, 3, 20)) == "2027-W01"  # across the new year
+
+
+def test_a_charge_made_after_its_week_was_invoiced_goes_on_next_week_s_invoice(db):
+    early, late = factories.user("client"), factories.user("client")
+    clock.freeze(at(2026, 11, 27, 10))
+    finish(early.id, None, price_cents=1_000)
+    client_billing.issue_weekly_invoices("2026-W48", cutoff=SUNDAY)  # run before its cut-off
+    finish(late.id, None, price_cents=2_000)
+    assert client_billing.upcoming(late.id) == (Money(2_000), 1)
+    client_billing.issue_weekly_invoices("2026-W49", cutoff=SUNDAY + timedelta(days=7))
+    assert [(i.week_key, i.amount_cents) for i in invoices_of(late.id)] == [("2026-W49", 2_000)]
+    assert [(i.week_key, i.amount_cents) for i in invoices_of(early.id)] == [("2026-W48", 1_000)]
+    assert client_billing.problems() == []
 
 
 def test_five_weeks_of_downtime_make_exactly_the_five_missing_invoices(db):
@@ -91,7 +113,7 @@ def test_twelve_concurrent_runs_of_a_week_make_one_invoice_per_client(app, db):
     assert len(issued) == 20
     for c in clients:
         assert [(i.amount_cents, i.charge_count) for i in invoices_of(c.id)] == [(10_500, 2)]
-    assert db.session.scalars(select(client_billing.Charge.invoice_id).where(
+    assert db.session.scalars(select(client_billing.Charge.order_id).where(
         client_billing.Charge.invoice_id.is_(None))).all() == []
 
 
