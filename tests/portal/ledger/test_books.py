@@ -77,7 +77,7 @@ def test_the_conservation_check_finds_nothing_after_a_week_and_a_month_of_billin
     finish(client.id, worker.id, "completed", 12_345)
     finish(client.id, worker.id, "failed")
     worker_billing.give_bonus(worker.id, Money(1), "a penny", by=factories.user("manager"))
-    for invoice_id in client_billing.issue_weekly_invoices("2099-W01", clock.now() + timedelta(seconds=1)):
+    for invoice_id in client_billing.issue_weekly_invoices(client_billing.billing_week(clock.now())):
         client_billing.pay_invoice(invoice_id)
     for payout_id in worker_billing.create_payouts("2099-01", "2098-12", clock.now() + timedelta(seconds=1)):
         worker_billing.pay_payout(payout_id)
@@ -90,6 +90,6 @@ def test_the_conservation_check_names_an_invoice_that_does_not_match_its_charges
 
     client = factories.user("client")
     finish(client.id, None)
-    (invoice_id,) = client_billing.issue_weekly_invoices("2099-W01", clock.now() + timedelta(seconds=1))
+    (invoice_id,) = client_billing.issue_weekly_invoices(client_billing.billing_week(clock.now()))
     db.session.execute(text("UPDATE invoices SET amount_cents = 1"))
     assert client_billing.problems() == [f"invoice {invoice_id}: 1 but its charges sum to 10000"]
