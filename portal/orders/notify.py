@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from portal import notifications
 from portal.db import db
+from portal.orders import rules
 from portal.orders.models import Order
 from portal.orders.states import state_label
 from portal.people.models import User
@@ -17,7 +18,8 @@ def _send(user_id: int | None, template: str, order: Order, **context) -> None:
     service = order.service_type
     notifications.queue_email(
         user.email, template, user.language, name=user.name, order=order,
-        service_name=service.name(user.language), state_label=state_label, **context,
+        service_name=service.name(user.language), state_label=state_label,
+        check_in_minutes=rules.check_in_early_minutes(), no_show_minutes=rules.no_show_minutes(), **context,
     )
 
 

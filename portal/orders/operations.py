@@ -319,9 +319,11 @@ def check_in(order_id: int, by: User, photo: bytes) -> Order:
         now = clock.now()
         if order.state == "assigned":
             if now < rules.check_in_opens_at(order):
-                raise DomainError(_l("Check-in opens 30 minutes before the start."))
+                raise DomainError(_l("Check-in opens %(minutes)s minutes before the start.",
+                                     minutes=rules.check_in_early_minutes()))
             if now >= rules.no_show_deadline(order):
-                raise DomainError(_l("It is too late to check in: the start was more than 30 minutes ago."))
+                raise DomainError(_l("It is too late to check in: the start was more than %(minutes)s minutes ago.",
+                                     minutes=rules.no_show_minutes()))
             if not rules.kit_is_issued(order):
                 raise DomainError(_l("Pick up the order's kit at the warehouse first."))
         _transition(order, "in_progress", "checked_in", by)

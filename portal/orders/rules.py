@@ -19,14 +19,23 @@ def kit_is_issued(order: Order) -> bool:
     return warehouse.kit_issued(order.id)
 
 
+def check_in_early_minutes() -> int:
+    """How many minutes before the start check-in opens."""
+    return current_app.config.get("ORDERS_CHECK_IN_EARLY_MINUTES", DEFAULT_CHECK_IN_EARLY_MINUTES)
+
+
+def no_show_minutes() -> int:
+    """How many minutes after the start an assigned order without check-in fails."""
+    return current_app.config.get("ORDERS_NO_SHOW_MINUTES", DEFAULT_NO_SHOW_MINUTES)
+
+
 def check_in_opens_at(order: Order) -> datetime:
-    minutes = current_app.config.get("ORDERS_CHECK_IN_EARLY_MINUTES", DEFAULT_CHECK_IN_EARLY_MINUTES)
-    return order.starts_at - timedelta(minutes=minutes)
+    return order.starts_at - timedelta(minutes=check_in_early_minutes())
 
 
 def no_show_grace() -> timedelta:
     """How long after the start an assigned order without check-in fails."""
-    return timedelta(minutes=current_app.config.get("ORDERS_NO_SHOW_MINUTES", DEFAULT_NO_SHOW_MINUTES))
+    return timedelta(minutes=no_show_minutes())
 
 
 def no_show_deadline(order: Order) -> datetime:

@@ -21,7 +21,7 @@ _ORDER = SimpleNamespace(
     starts_at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC), ends_at=datetime(2026, 3, 2, 11, 0, tzinfo=UTC),
 )
 _ORDER_EMAIL = {"name": "Tom", "order": _ORDER, "service_name": "Gardening", "link": "http://portal.test/orders/42",
-                "state_label": lambda state: state.replace("_", " ")}
+                "state_label": lambda state: state.replace("_", " "), "check_in_minutes": 30, "no_show_minutes": 30}
 
 _INVOICE_EMAIL = {"name": "Tom", "link": "http://portal.test/client/billing", "tries_left": 0, "failure": "",
                   "invoice": SimpleNamespace(amount_cents=28500, charge_count=3, week_key="2026-W10", state="unpaid")}

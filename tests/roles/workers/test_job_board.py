@@ -41,6 +41,14 @@ def test_check_in_too_early_is_refused_with_a_clear_message(client, login_as, db
     assert refresh(order).state == "assigned"
 
 
+def test_the_check_in_window_in_the_message_follows_the_setting(app, client, login_as, db, monkeypatch):
+    monkeypatch.setitem(app.config, "ORDERS_CHECK_IN_EARLY_MINUTES", 45)
+    login_as("worker")
+    order = book(hours_ahead=5)
+    response = client.post(f"/worker/orders/{order.id}/check-in", data=_upload(photo()))
+    assert b"Check-in opens 45 minutes before the start." in response.data
+
+
 def test_a_text_file_renamed_jpg_is_refused(client, login_as, db):
     login_as("worker")
     order = book(hours_ahead=0.25)
