@@ -79,7 +79,7 @@ def test_a_manager_starts_the_weekly_run_and_watches_its_progress(client, login_
     clock.freeze(at(2026, 11, 29, 21))
     assert client.post("/manager/billing/runs/weekly").status_code == 303
     page = client.get("/manager/billing").get_data(as_text=True)
-    assert "billing.weekly_invoices_now" in page and "<progress" in page
+    assert "Weekly invoices (started by hand)" in page and "<progress" in page
 
     def finished():
         db.session.expire_all()
