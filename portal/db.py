@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Iterator
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, TypeDecorator, event
+from sqlalchemy import DateTime, MetaData, TypeDecorator, event, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -84,6 +84,25 @@ def transaction() -> Iterator[None]:
         session.info["tx_depth"] = depth
 
 
+def locked(model, *criteria, options=()):
+    """The first ``model`` row matching ``criteria``, read fresh and locked for the rest of
+    the transaction on both databases (None if there is none).
+
+    Every operation that reads a state and then changes it takes its row through this, so
+    two racing requests leave one result. PostgreSQL: ``SELECT … FOR UPDATE``. SQLite has no
+    row locks and ignores ``FOR UPDATE``: a no-op write to the same rows takes the database's
+    write lock first, so what is read next stays true until commit.
+    """
+    session = db.session
+    if session.get_bind().dialect.name == "sqlite":
+        table = model.__table__
+        (key,) = table.primary_key.columns
+        session.execute(update(table).where(key.in_(select(key).where(*criteria).scalar_subquery()))
+                        .values({key.name: key}))
+    query = select(model).where(*criteria).with_for_update(of=model).options(*options)
+    return session.scalars(query.limit(1).execution_options(populate_existing=True)).first()
+
+
 def lock_for_update(query):
-    """Row lock on PostgreSQL; SQLite serialises writers anyway."""
+    """Row lock on PostgreSQL only: being replaced by ``locked`` everywhere."""
     return query.with_for_update()
