@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Iterator
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, TypeDecorator, event, select, update
+from sqlalchemy import DateTime, MetaData, TypeDecorator, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -68,11 +68,15 @@ def transaction() -> Iterator[None]:
 
     Operations wrap their work in this; an operation called from inside another
     (or from an event consumer) joins the caller's transaction instead of committing.
+    On SQLite the outermost block starts with the database's write lock held (see
+    ``locked``), so racing operations queue up instead of failing.
     """
     session = db.session
     depth = session.info.get("tx_depth", 0)
     session.info["tx_depth"] = depth + 1
     try:
+        if depth == 0:
+            _hold_sqlite_write_lock(session)
         yield
         if depth == 0:
             session.commit()
@@ -84,25 +88,42 @@ def transaction() -> Iterator[None]:
         session.info["tx_depth"] = depth
 
 
+def _hold_sqlite_write_lock(session) -> None:
+    """SQLite: make the current transaction hold the database's write lock, waiting its turn.
+
+    pysqlite (in its default, legacy mode) runs reads outside a transaction and opens one
+    with a plain ``BEGIN`` before the first write. A transaction that reads and only then
+    writes fails at once with SQLITE_BUSY ("database is locked", busy_snapshot, busy_timeout
+    is not consulted) when another connection committed in between: its snapshot is stale.
+    ``BEGIN IMMEDIATE`` takes the write lock before the first read, and waits for it up to
+    busy_timeout. Already in a transaction: it began with BEGIN IMMEDIATE or with a write,
+    either way the lock is held.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    connection = session.connection()
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def locked(model, *criteria, options=()):
-    """The first ``model`` row matching ``criteria``, read fresh and locked for the rest of
-    the transaction on both databases (None if there is none).
+    """The ``model`` row matching ``criteria``, read fresh and locked until the transaction
+    ends, on both databases (None if there is none).
 
     Every operation that reads a state and then changes it takes its row through this, so
-    two racing requests leave one result. PostgreSQL: ``SELECT … FOR UPDATE``. SQLite has no
-    row locks and ignores ``FOR UPDATE``: a no-op write to the same rows takes the database's
-    write lock first, so what is read next stays true until commit.
+    racing requests leave one result: the second waits for the first to commit, then reads
+    what the first wrote. ``criteria`` name one row (its id, a unique key); ``options`` are
+    loader options (``joinedload(...)``) for what the operation reads with it.
+
+    PostgreSQL: ``SELECT … FOR UPDATE OF <table>``, a row lock; others wait on this row only.
+    SQLite has no row locks and ignores ``FOR UPDATE``: the transaction takes the database's
+    write lock (``BEGIN IMMEDIATE``, which ``transaction()`` already did for an operation),
+    so every other writer waits (``busy_timeout``) until this transaction ends, and readers
+    go on (WAL). The row is read with ``populate_existing``: an object the session loaded
+    before the lock (the signed-in user, a page's own read) is refreshed, never trusted.
     """
     session = db.session
-    if session.get_bind().dialect.name == "sqlite":
-        table = model.__table__
-        (key,) = table.primary_key.columns
-        session.execute(update(table).where(key.in_(select(key).where(*criteria).scalar_subquery()))
-                        .values({key.name: key}))
-    query = select(model).where(*criteria).with_for_update(of=model).options(*options)
-    return session.scalars(query.limit(1).execution_options(populate_existing=True)).first()
-
-
-def lock_for_update(query):
-    """Row lock on PostgreSQL only: being replaced by ``locked`` everywhere."""
-    return query.with_for_update()
+    _hold_sqlite_write_lock(session)
+    query = (select(model).where(*criteria).with_for_update(of=model).options(*options)
+             .execution_options(populate_existing=True))
+    return session.scalars(query).unique().first()

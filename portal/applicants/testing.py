@@ -20,7 +20,7 @@ from portal.applicants.applications import (
 from portal.applicants.models import (
     Answer, Application, Attempt, Choice, Question, SkillTest, TestSet, TestSetItem, VacancyTestSet,
 )
-from portal.db import db, transaction
+from portal.db import db, locked, transaction
 from portal.errors import Conflict, DomainError, NotFound
 from portal.urls import external_url
 
@@ -217,7 +217,7 @@ def attempt_state(attempt: Attempt) -> str:
 
 
 def _locked(token: str) -> Attempt:
-    attempt = db.session.scalar(select(Attempt).where(Attempt.token_hash == digest(token)).with_for_update(of=Attempt))
+    attempt = locked(Attempt, Attempt.token_hash == digest(token))
     if attempt is None or attempt.withdrawn_at is not None:
         raise NotFound(LINK_DEAD)
     return attempt

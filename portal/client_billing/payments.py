@@ -14,7 +14,7 @@ from sqlalchemy import exists, select
 
 from portal import clock, ledger, notifications, people
 from portal.client_billing.models import Invoice, PaymentAttempt, PaymentCard
-from portal.db import db, lock_for_update, transaction
+from portal.db import db, locked, transaction
 from portal.errors import DomainError, NotFound
 from portal.ledger import DECLINED, ERROR, SUCCEEDED, Outcome
 from portal.money import Money
@@ -94,7 +94,7 @@ def pay_invoice(invoice_id: int, by_client: int | None = None) -> Invoice:
     ``by_client``: the client pressing "pay now" — the invoice must be theirs.
     """
     with transaction():
-        invoice = db.session.scalar(lock_for_update(select(Invoice).where(Invoice.id == invoice_id)))
+        invoice = locked(Invoice, Invoice.id == invoice_id)
         if invoice is None or (by_client is not None and invoice.client_id != by_client):
             raise NotFound(_l("There is no such invoice."))
         if invoice.state == "paid":
@@ -115,12 +115,14 @@ def record_outcome(key: str, outcome: Outcome) -> None:
     """The provider's answer for ``key`` (from the call, a lookup or a callback); a second
     answer for the same key changes nothing."""
     with transaction():
-        attempt = db.session.scalar(lock_for_update(select(PaymentAttempt).where(PaymentAttempt.key == key)))
-        if attempt is None:
+        # The invoice first, as "pay now" locks it: two operations never wait on each other.
+        invoice_id = db.session.scalar(select(PaymentAttempt.invoice_id).where(PaymentAttempt.key == key))
+        invoice = locked(Invoice, Invoice.id == invoice_id) if invoice_id is not None else None
+        attempt = locked(PaymentAttempt, PaymentAttempt.key == key)
+        if attempt is None or invoice is None:
             raise NotFound(_l("There is no such payment."))
         if attempt.state != "pending":
             return
-        invoice = db.session.scalar(lock_for_update(select(Invoice).where(Invoice.id == attempt.invoice_id)))
         ledger.end_try(attempt, outcome)
         if outcome.status == SUCCEEDED:
             _paid(invoice, attempt)

@@ -16,7 +16,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock, notifications, people
-from portal.db import db, transaction
+from portal.db import db, locked, transaction
 from portal.errors import Conflict, DomainError, NotFound
 from portal.people import User
 from portal.quality.models import Case, Cause, FinishedOrder, Settings
@@ -187,8 +187,7 @@ def set_cause_active(cause_id: int, active: bool, by: User) -> Cause:
 # --- working on a case ---------------------------------------------------------------------------
 
 def _locked_case(case_id: int) -> Case:
-    case = db.session.scalar(select(Case).where(Case.id == case_id).with_for_update()
-                             .execution_options(populate_existing=True))
+    case = locked(Case, Case.id == case_id)
     if case is None:
         raise NotFound(_l("There is no such case."))
     return case

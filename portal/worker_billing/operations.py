@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, exists, func, literal, select, union_all, update
 
 from portal import clock, ledger, notifications, people
-from portal.db import db, lock_for_update, transaction
+from portal.db import db, locked, transaction
 from portal.errors import DomainError, NotFound
 from portal.ledger import SUCCEEDED, Outcome
 from portal.money import Money
@@ -119,7 +119,7 @@ def create_payouts(month_key: str, previous_key: str, cutoff: datetime) -> list[
 def pay_payout(payout_id: int) -> Payout:
     """Send a pending payout to the golden hat, its key committed before the call."""
     with transaction():
-        payout = db.session.scalar(lock_for_update(select(Payout).where(Payout.id == payout_id)))
+        payout = locked(Payout, Payout.id == payout_id)
         if payout is None or payout.state != "pending":
             return payout
         attempt = ledger.begin_try(payout, PayoutAttempt, PayoutAttempt.payout_id, "payout")
@@ -133,10 +133,12 @@ def pay_payout(payout_id: int) -> Payout:
 def record_payout_outcome(key: str, outcome: Outcome) -> None:
     """The golden hat's answer for ``key``; a second answer changes nothing."""
     with transaction():
-        attempt = db.session.scalar(lock_for_update(select(PayoutAttempt).where(PayoutAttempt.key == key)))
-        if attempt is None or attempt.state != "pending":
+        # The payout first, as paying locks it: two operations never wait on each other.
+        payout_id = db.session.scalar(select(PayoutAttempt.payout_id).where(PayoutAttempt.key == key))
+        payout = locked(Payout, Payout.id == payout_id) if payout_id is not None else None
+        attempt = locked(PayoutAttempt, PayoutAttempt.key == key)
+        if payout is None or attempt is None or attempt.state != "pending":
             return
-        payout = db.session.scalar(lock_for_update(select(Payout).where(Payout.id == attempt.payout_id)))
         ledger.end_try(attempt, outcome)
         if outcome.status == SUCCEEDED:
             amount = Money(attempt.amount_cents)
