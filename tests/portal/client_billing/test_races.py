@@ -7,7 +7,6 @@ from sqlalchemy import func, select
 
 from portal import client_billing, clock
 from portal.client_billing.models import Invoice, PaymentAttempt
-from portal.db import db
 from portal.ledger.models import Entry, SandboxTransfer
 from tests.portal.ledger.billing import at, finish
 from tests.racing import RACERS, browsers, emails, race
