@@ -87,7 +87,10 @@ def add_question(test_id: int, text: str, multiple: bool, points: int | None,
         raise DomainError(_l("Mark the right answer with * (exactly one for a single choice)."),
                           field="choices")
     with transaction():
-        test = get_test(test_id)
+        # Locked: two questions added at once must not both take the next position.
+        test = locked(SkillTest, SkillTest.id == test_id)
+        if test is None:
+            raise NotFound(_l("There is no such test."))
         question = Question(text=text, multiple=multiple, points=points,
                             position=len(test.questions) + 1,
                             choices=[Choice(text=c, correct=ok, position=i) for i, (c, ok) in enumerate(choices, 1)])

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from portal import applicants
-from portal.applicants.models import Application, ApplicationNote, Attempt
+from portal.applicants.models import Application, ApplicationNote, Attempt, Question
 from portal.db import db
 from portal.errors import Conflict
 from tests import factories
@@ -117,3 +117,13 @@ def test_ten_managers_calling_accept_at_once_publish_one_event(app, db):
     assert sum(isinstance(r, Conflict) for r in results) == RACERS - 1, results
     assert events("applicant.accepted", application_id=application.id) == 1
     assert emails("applicant_accepted", to=application.email) == 1
+
+
+def test_ten_questions_added_at_once_each_take_their_own_place(app, db):
+    test_id = af.skill_test(questions=0).id
+
+    results = race(app, *[(lambda i=i: applicants.add_question(
+        test_id, f"Question {i}?", False, 1, [("Yes", True), ("No", False)])) for i in range(RACERS)])
+
+    assert all(isinstance(r, Question) for r in results), results
+    assert sorted(q.position for q in applicants.get_test(test_id).questions) == list(range(1, RACERS + 1))
