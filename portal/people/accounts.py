@@ -416,7 +416,7 @@ def change_password(user_id: int, old: str, new: str, keep_token: str | None = N
     with transaction():
         user = _locked_user(user_id)
         if user.password_hash != checked:  # changed in another tab meanwhile: the old one is gone
-            raise Conflict(_l("Your password was changed meanwhile. Sign in again with the new one."))
+            raise Conflict(_l("Your password was changed meanwhile: enter the new one as the current password."))
         user.password_hash = password_hash
         _revoke_sessions(user.id, keep_token=keep_token)
 
