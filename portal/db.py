@@ -9,6 +9,7 @@ from typing import Iterator
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING = {
@@ -127,3 +128,18 @@ def locked(model, *criteria, options=()):
     query = (select(model).where(*criteria).with_for_update(of=model).options(*options)
              .execution_options(populate_existing=True))
     return session.scalars(query).unique().first()
+
+
+def locked_or_new(model, *criteria, **values):
+    """Like ``locked``, for a row that may not exist yet (a client's one card, a settings row):
+    inserted with ``values`` if missing. Two first inserts racing leave one row: the loser's
+    insert meets the unique key, is undone alone (a SAVEPOINT) and it locks the winner's row."""
+    row = locked(model, *criteria)
+    if row is None:
+        row = model(**values)
+        try:
+            with db.session.begin_nested():
+                db.session.add(row)
+        except IntegrityError:
+            row = locked(model, *criteria)
+    return row

@@ -14,7 +14,7 @@ from sqlalchemy import exists, select
 
 from portal import clock, ledger, notifications, people
 from portal.client_billing.models import Invoice, PaymentAttempt, PaymentCard
-from portal.db import db, locked, transaction
+from portal.db import db, locked, locked_or_new, transaction
 from portal.errors import DomainError, NotFound
 from portal.ledger import DECLINED, ERROR, SUCCEEDED, Outcome
 from portal.money import Money
@@ -47,13 +47,14 @@ def save_card(client_id: int, number: str) -> PaymentCard:
     if digits not in TEST_CARDS:
         raise DomainError(_l("This is the sandbox: use one of the test card numbers below."), field="number")
     brand, behaviour = TEST_CARDS[digits]
+    card_details = dict(brand=brand, last4=digits[-4:], token=ledger.sandbox_token(behaviour))
     with transaction():
-        card = db.session.scalar(select(PaymentCard).where(PaymentCard.client_id == client_id))
-        if card is None:
-            card = PaymentCard(client_id=client_id)
-            db.session.add(card)
-        card.brand, card.last4, card.token = brand, digits[-4:], ledger.sandbox_token(behaviour)
-        card.added_at = clock.now()
+        now = clock.now()
+        card = locked_or_new(PaymentCard, PaymentCard.client_id == client_id, client_id=client_id,
+                             added_at=now, **card_details)
+        for name, value in card_details.items():  # the newest card replaces the one on file
+            setattr(card, name, value)
+        card.added_at = now
     return card
 
 

@@ -33,3 +33,13 @@ def test_ten_managers_closing_one_case_at_once_record_one_result(app, db):
     assert case.findings == f"Seen by manager {case.closed_by}"  # one manager's result, whole
     assert emails("qc_result_client", to=client_email) == 1
     assert emails("qc_result_worker", to=worker_email) == 1
+
+
+def test_ten_managers_setting_the_first_sampling_share_at_once_keep_one_setting(app, db):
+    managers = [factories.user("manager").id for _ in range(RACERS)]
+
+    results = race(app, *[(lambda i=i, m=m: quality.set_sampling_percent(10 + i, user(m)))
+                          for i, m in enumerate(managers)])
+
+    assert results == [None] * RACERS  # nobody gets an error
+    assert 10 <= quality.sampling_percent() < 10 + RACERS
