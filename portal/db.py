@@ -155,6 +155,12 @@ def _connection_returned(dbapi_connection, connection_record) -> None:
         _leave_gate(connection_record.info)
 
 
+@event.listens_for(Pool, "invalidate")
+def _connection_lost(dbapi_connection, connection_record, exception) -> None:
+    if connection_record is not None:  # its transaction is gone with it
+        _leave_gate(connection_record.info)
+
+
 def locked(model, *criteria, options=()):
     """The ``model`` row matching ``criteria``, read fresh and locked until the transaction
     ends, on both databases (None if there is none).
