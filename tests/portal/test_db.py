@@ -37,7 +37,7 @@ def test_locked_reads_the_row_afresh_though_the_session_holds_it(app, db):
         other.execute(update(Application).where(Application.id == application.id).values(times_applied=5))
     with transaction():
         assert locked(Application, Application.id == application.id).times_applied == 5
-    assert locked(Application, Application.id == -1) is None
+        assert locked(Application, Application.id == -1) is None
 
 
 @pytest.mark.skipif(ON_POSTGRES, reason="PostgreSQL locks rows, not the database: operations need locked()")
