@@ -14,7 +14,7 @@ from sqlalchemy import exists, select
 
 from portal import clock, ledger, notifications, people
 from portal.client_billing.models import Invoice, PaymentAttempt, PaymentCard
-from portal.db import db, lock_for_update, transaction
+from portal.db import db, lock_for_update, locked, transaction
 from portal.errors import DomainError, NotFound
 from portal.ledger import DECLINED, ERROR, SUCCEEDED, Outcome
 from portal.money import Money
@@ -109,6 +109,21 @@ def pay_invoice(invoice_id: int, by_client: int | None = None) -> Invoice:
     if outcome is not None:
         record_outcome(key, outcome)
     return db.session.get(Invoice, invoice_id)
+
+
+def charge_new_invoice(invoice_id: int) -> None:
+    """The weekly run's step: tell the client about a new invoice and charge it, once.
+
+    The invoice-issued email and the first try's key are committed together, so a run taken
+    over (or a step done again) finds the invoice tried and leaves it: the retries own it then.
+    """
+    with transaction():
+        invoice = locked(Invoice, Invoice.id == invoice_id)
+        if invoice is None or invoice.state != "open" or invoice.tries:
+            return
+        _email(invoice, "invoice_issued")
+        ledger.begin_try(invoice, PaymentAttempt, PaymentAttempt.invoice_id, "invoice")
+    pay_invoice(invoice_id)  # goes on with the pending try's key
 
 
 def record_outcome(key: str, outcome: Outcome) -> None:

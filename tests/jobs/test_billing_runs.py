@@ -1,0 +1,204 @@
+"""Billing runs through the scheduler and a real worker (BI-7): no period skipped, no run
+stuck when its message or its process is lost, and nothing done twice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from flask import current_app
+from sqlalchemy import func, select
+
+from jobs import billing
+from jobs.broker import broker
+from jobs.schedule import Periodic, run_due
+from portal import client_billing, clock, runs, worker_billing
+from portal.db import db
+from portal.notifications import Email
+from tests import factories
+from tests.portal.ledger.billing import at, finish, invoices_of
+from tests.waiting import wait_for
+
+SUNDAY_W48 = at(2026, 11, 29, 21)  # an hour after week 2026-W48's cut-off
+
+
+def weekly_job() -> Periodic:
+    return Periodic(billing.WEEKLY_RUN, billing.weekly(), billing.weekly_invoices.send,
+                    backlog=billing.oldest_uninvoiced_week)
+
+
+def monthly_job() -> Periodic:
+    return Periodic(billing.MONTHLY_RUN, billing.monthly(), billing.monthly_payouts.send,
+                    backlog=billing.oldest_unpaid_month)
+
+
+def runs_of(kind: str) -> list[tuple[str, str, int, int]]:
+    """(period, state, done, total) of each run of ``kind``, oldest period first."""
+    rows = db.session.execute(select(runs.JobRun.period_key, runs.JobRun.state, runs.JobRun.done, runs.JobRun.total)
+                              .where(runs.JobRun.kind == kind).order_by(runs.JobRun.period_key)).all()
+    db.session.rollback()  # the next look sees the worker's later commits
+    return [tuple(row) for row in rows]
+
+
+def all_done(kind: str) -> bool:
+    found = runs_of(kind)
+    return bool(found) and all(state == "done" for _, state, _, _ in found)
+
+
+def lease() -> timedelta:
+    return timedelta(seconds=current_app.config["RUN_LEASE_SECONDS"])
+
+
+def emails(template: str) -> list[str]:
+    found = db.session.scalars(select(Email.to).where(Email.template == template).order_by(Email.to)).all()
+    db.session.rollback()
+    return list(found)
+
+
+def tries_per_invoice() -> list[int]:
+    found = db.session.scalars(select(client_billing.Invoice.tries).order_by(client_billing.Invoice.id)).all()
+    db.session.rollback()
+    return list(found)
+
+
+def attempts() -> int:
+    return db.session.scalar(select(func.count()).select_from(client_billing.PaymentAttempt))
+
+
+# No period skipped
+
+
+def test_the_first_tick_after_three_weeks_of_charges_invoices_all_three_weeks(db, jobs_worker):
+    clients = [factories.user("client") for _ in range(2)]
+    for week in range(3):  # weeks 46, 47 and 48: the scheduler has never run
+        clock.freeze(at(2026, 11, 10, 12) + timedelta(weeks=week))
+        for c in clients:
+            finish(c.id, None, price_cents=1_000 * (week + 1))
+    clock.freeze(SUNDAY_W48)
+    assert [key for _, key in run_due([weekly_job()])] == ["2026-W46", "2026-W47", "2026-W48"]
+    wait_for(lambda: all_done(billing.WEEKLY_RUN), message="the three weekly runs done")
+    for c in clients:
+        assert [(i.week_key, i.amount_cents) for i in invoices_of(c.id)] == [
+            ("2026-W46", 1_000), ("2026-W47", 2_000), ("2026-W48", 3_000)]
+        assert client_billing.upcoming(c.id)[1] == 0  # nothing left waiting for ever
+    assert run_due([weekly_job()]) == []
+
+
+def test_the_first_tick_with_nothing_to_invoice_starts_at_the_latest_week(db):
+    clock.freeze(SUNDAY_W48)
+    assert run_due([weekly_job()]) == [(billing.WEEKLY_RUN, "2026-W48")]
+
+
+def test_the_first_tick_after_three_months_of_work_pays_all_three_months_in_order(db, jobs_worker):
+    worker, client = factories.user("worker"), factories.user("client")
+    clock.freeze(at(2026, 9, 10, 12))
+    finish(client.id, worker.id, "failed")  # a 40 CU fine: a debt carried into October
+    clock.freeze(at(2026, 10, 10, 12))
+    finish(client.id, worker.id, "completed", price_cents=10_000)
+    clock.freeze(at(2026, 11, 10, 12))
+    finish(client.id, worker.id, "completed", price_cents=5_000)
+    clock.freeze(at(2026, 11, 30, 21))  # after November's run is due
+    assert [key for _, key in run_due([monthly_job()])] == ["2026-09", "2026-10", "2026-11"]
+    wait_for(lambda: all_done(billing.MONTHLY_RUN), message="the three monthly runs done")
+    payouts = db.session.scalars(select(worker_billing.Payout).where(worker_billing.Payout.worker_id == worker.id)
+                                 .order_by(worker_billing.Payout.month_key)).all()
+    assert [(p.month_key, p.carried_in_cents, p.amount_cents, p.state) for p in payouts] == [
+        ("2026-09", 0, 0, "nothing"), ("2026-10", -4_000, 2_000, "paid"), ("2026-11", 0, 3_000, "paid")]
+
+
+# No run stuck
+
+
+def test_a_claimed_run_whose_message_redis_lost_is_handed_on_and_invoices_its_week_once(app, db):
+    import dramatiq
+
+    clients = [factories.user("client") for _ in range(3)]
+    clock.freeze(at(2026, 11, 24, 12))
+    for c in clients:
+        finish(c.id, None)
+    clock.freeze(SUNDAY_W48)
+    run_due([weekly_job()])  # claimed, and its dispatch relayed to the broker
+    broker.flush_all()  # Redis loses its data (FLUSHALL) before any worker took the message
+    worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=50)
+    worker.start()
+    try:
+        run_due([weekly_job()])
+        assert runs_of(billing.WEEKLY_RUN) == [("2026-W48", "queued", 0, 0)]  # within its lease: waits
+        clock.advance(lease())
+        run_due([weekly_job()])  # the next tick after the lease hands it on again
+        wait_for(lambda: all_done(billing.WEEKLY_RUN), message="the handed-on run done")
+        clock.advance(timedelta(minutes=5))
+        from jobs.relay import sweep_outbox
+
+        sweep_outbox()  # the first dispatch, re-sent by the sweep, arrives late: changes nothing
+        broker.join("events", timeout=10_000)
+        broker.join("schedule", timeout=10_000)
+        worker.join()
+    finally:
+        worker.stop()
+        broker.middleware[:] = [m for m in broker.middleware if getattr(m, "worker", None) is not worker]
+    assert runs_of(billing.WEEKLY_RUN) == [("2026-W48", "done", 3, 3)]
+    for c in clients:
+        assert [(i.week_key, i.amount_cents) for i in invoices_of(c.id)] == [("2026-W48", 10_000)]
+    assert tries_per_invoice() == [1, 1, 1]
+    assert len(emails("invoice_issued")) == 3
+
+
+def a_dead_run(clients: int, charged: int) -> runs.Execution:
+    """The weekly run of 2026-W48 whose process died after issuing the invoices and charging
+    ``charged`` of them (its progress saved every ``PROGRESS_EVERY``)."""
+    everyone = [factories.user("client") for _ in range(clients)]
+    clock.freeze(at(2026, 11, 24, 12))
+    for c in everyone:
+        finish(c.id, None)
+    clock.freeze(SUNDAY_W48)
+    with pytest.MonkeyPatch.context() as no_broker:  # the dispatch reaches no worker
+        no_broker.setattr(billing.weekly_invoices, "send", lambda run_id: None)
+        run_due([weekly_job()])
+    (run_id,) = db.session.scalars(select(runs.JobRun.id)).all()
+    run = runs.begin(run_id)
+    client_billing.issue_weekly_invoices("2026-W48")
+    ids = client_billing.week_invoices("2026-W48")
+    run.plan(len(ids))
+    for done, invoice_id in enumerate(ids[:charged], 1):
+        client_billing.charge_new_invoice(invoice_id)
+        run.progress(done)
+    return run
+
+
+def test_a_run_whose_process_died_mid_way_is_taken_over_and_charges_each_invoice_once(db, jobs_worker):
+    dead = a_dead_run(clients=30, charged=25)
+    assert runs_of(billing.WEEKLY_RUN) == [("2026-W48", "running", 20, 30)]
+    clock.advance(lease() - timedelta(seconds=1))
+    run_due([weekly_job()])
+    assert runs_of(billing.WEEKLY_RUN) == [("2026-W48", "running", 20, 30)]  # its lease still holds
+    clock.advance(timedelta(seconds=1))
+    run_due([weekly_job()])  # the lease ran out: the next tick hands the run on
+    wait_for(lambda: all_done(billing.WEEKLY_RUN), message="the run taken over and done")
+    assert runs_of(billing.WEEKLY_RUN) == [("2026-W48", "done", 30, 30)]
+    assert tries_per_invoice() == [1] * 30  # the five charged after the last saved progress: not again
+    assert attempts() == 30
+    assert len(emails("invoice_issued")) == 30
+    with pytest.raises(runs.LeaseLost):  # the old process, were it only slow, stops at its next step
+        dead.plan(30)
+
+
+def test_a_run_delivered_again_after_it_finished_keeps_its_progress(db, jobs_worker):
+    dead = a_dead_run(clients=3, charged=3)
+    dead.finish()
+    assert runs_of(billing.WEEKLY_RUN) == [("2026-W48", "done", 3, 3)]
+    billing.weekly_invoices(dead.run_id)  # Dramatiq delivers at least once
+    assert runs_of(billing.WEEKLY_RUN) == [("2026-W48", "done", 3, 3)]
+    assert attempts() == 3
+
+
+def test_a_second_execution_leaves_a_run_under_way_alone(db):
+    under_way = a_dead_run(clients=3, charged=1)
+    billing.weekly_invoices(under_way.run_id)  # a redelivery while the first one still pays
+    assert runs_of(billing.WEEKLY_RUN) == [("2026-W48", "running", 0, 3)]
+    assert tries_per_invoice() == [1, 0, 0]
+    for done, invoice_id in enumerate(client_billing.week_invoices("2026-W48")[1:], 2):
+        client_billing.charge_new_invoice(invoice_id)
+        under_way.progress(done)
+    under_way.finish()
+    assert runs_of(billing.WEEKLY_RUN) == [("2026-W48", "done", 3, 3)]
