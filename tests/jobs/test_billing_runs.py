@@ -3,7 +3,11 @@ stuck when its message or its process is lost, and nothing done twice."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask import current_app
@@ -16,9 +20,11 @@ from portal import client_billing, clock, runs, worker_billing
 from portal.db import db
 from portal.notifications import Email
 from tests import factories
+from tests.conftest import DATABASE_URL
 from tests.portal.ledger.billing import at, finish, invoices_of
 from tests.waiting import wait_for
 
+ROOT = Path(__file__).resolve().parents[2]
 SUNDAY_W48 = at(2026, 11, 29, 21)  # an hour after week 2026-W48's cut-off
 
 
@@ -202,3 +208,52 @@ def test_a_second_execution_leaves_a_run_under_way_alone(db):
         under_way.progress(done)
     under_way.finish()
     assert runs_of(billing.WEEKLY_RUN) == [("2026-W48", "done", 3, 3)]
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="a worker process of its own needs Redis")
+def test_a_worker_process_killed_mid_run_leaves_a_run_that_the_next_tick_resumes_without_doubles(app, db):
+    import dramatiq
+
+    from jobs.relay import sweep_outbox
+    from portal.ledger.models import SandboxTransfer
+
+    week = billing.weekly().latest_due(clock.now())
+    clients = [factories.user("client") for _ in range(40)]
+    clock.freeze(billing.weekly().due_at(week) - timedelta(days=2))
+    for c in clients:
+        client_billing.save_card(c.id, "4242424242424242")
+        finish(c.id, None)
+    clock.reset()
+    run_due([weekly_job()])  # the real clock: the worker process has its own
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "FLASK_APP")}
+    # Not a test app: the payment sandbox answers in ~0.3 s, so the run takes a while.
+    env.update(SECRET_KEY="test-killed-worker", DATABASE_URL=DATABASE_URL, INSTANCE_PATH=app.config["INSTANCE_PATH"])
+    proc = subprocess.Popen([sys.executable, "-m", "dramatiq", "jobs.worker", "--processes", "1", "--threads", "1",
+                             "--queues", "events", "schedule"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: runs_of(billing.WEEKLY_RUN)[0][2] >= runs.PROGRESS_EVERY, timeout=60,
+                 message="the worker process half-way through the run")
+    finally:
+        proc.kill()  # SIGKILL: no handler runs, its lease is left to run out
+        proc.wait(10)
+    ((_, state, done, total),) = runs_of(billing.WEEKLY_RUN)
+    assert (state, total) == ("running", 40) and done < 40
+    worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=50)
+    worker.start()
+    try:
+        clock.advance(lease())
+        run_due([weekly_job()])  # the next tick after the lease hands the run on
+        wait_for(lambda: all_done(billing.WEEKLY_RUN), timeout=30, message="the run resumed and done")
+        clock.advance(timedelta(minutes=5))
+        sweep_outbox()  # whatever the killed process left unconfirmed arrives again: changes nothing
+        broker.join("events", timeout=10_000)
+        worker.join()
+    finally:
+        worker.stop()
+        broker.middleware[:] = [m for m in broker.middleware if getattr(m, "worker", None) is not worker]
+    assert runs_of(billing.WEEKLY_RUN) == [(week, "done", 40, 40)]
+    assert tries_per_invoice() == [1] * 40
+    assert db.session.scalar(select(func.count(func.distinct(SandboxTransfer.key)))) == \
+        db.session.scalar(select(func.count()).select_from(SandboxTransfer)) <= 40
+    assert len(emails("invoice_issued")) == 40
