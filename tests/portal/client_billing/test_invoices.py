@@ -11,7 +11,6 @@ from sqlalchemy import select
 from jobs.billing import WEEKLY_RUN, weekly, weekly_invoices
 from jobs.schedule import Periodic, run_due
 from portal import client_billing, clock
-from portal.db import db
 from portal.runs import JobRun
 from portal.money import Money
 from tests import factories
