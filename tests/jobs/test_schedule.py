@@ -251,3 +251,17 @@ def test_the_scheduler_process_claims_due_runs_and_stops_on_sigterm(app, db):
         proc.kill()
     assert proc.returncode == 0, output
     assert "scheduler stopped" in output
+
+
+def test_a_run_no_job_can_execute_fails_rather_than_being_handed_on_for_ever(db, jobs_worker):
+    run_id = runs.claim_run("test.retired_job", "2026-W48", started_by="scheduler").id
+
+    def failed():
+        run = db.session.get(runs.JobRun, run_id)
+        db.session.refresh(run)
+        return run.state == "failed" and run.error
+
+    assert wait_for(failed, message="the run given up") == "no job runs test.retired_job"
+    clock.advance(timedelta(hours=1))
+    run_due([])
+    assert dispatched("test.retired_job") == [run_id]  # not handed on again
