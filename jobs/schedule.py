@@ -129,8 +129,8 @@ class Periodic:
     name: str
     when: Cadence | Every
     send: Callable[..., object]  # an actor's .send; keyed runs get the run id
-    # Keyed jobs: the oldest period that still has work to do (None: none). The first run of a
-    # job starts there rather than at the latest period, so no period is skipped (BI-7).
+    # Keyed jobs: the oldest period that still has work to do (None: none). Periods from there
+    # that were never claimed are claimed too, so no period is skipped (BI-7).
     backlog: Callable[[], str | None] | None = None
     _last: datetime | None = field(default=None, repr=False)
 
@@ -199,15 +199,23 @@ def _missing_periods(job: Periodic, now: datetime) -> list[str]:
     cadence = job.when
     latest = cadence.latest_due(now)
     last = runs.last_period_key(job.name)
-    if last is not None:
-        key = cadence.next_key(last)
-    else:  # the first run: from the oldest period with work, or else the latest one
-        oldest = job.backlog() if job.backlog else None
-        key = oldest if oldest is not None and oldest < latest else latest
-    keys = []
+    keys, key = [], latest if last is None else cadence.next_key(last)
     while cadence.due_at(key) <= now and len(keys) < MAX_CATCH_UP:
         keys.append(key)
         key = cadence.next_key(key)
+    if job.backlog and keys:
+        # Older work whose period was never claimed: a job's very first run (a new deployment,
+        # a scheduler never started), or a week a first run skipped before issue 11. Asked only
+        # when a period falls due, not on every tick: it reads the work tables.
+        oldest = job.backlog()
+        if oldest is not None and oldest < keys[0]:
+            claimed = runs.claimed_periods(job.name, oldest, keys[0])
+            older, key = [], oldest
+            while key < keys[0] and len(older) < MAX_CATCH_UP:
+                if key not in claimed:
+                    older.append(key)
+                key = cadence.next_key(key)
+            keys = older + keys
     return keys
 
 

@@ -38,6 +38,7 @@ __all__ = [
     "dispatch_stalled",
     "give_up",
     "last_period_key",
+    "claimed_periods",
     "begin",
     "executing",
     "recent_runs",
@@ -136,6 +137,12 @@ def last_period_key(kind: str) -> str | None:
     return db.session.scalar(
         select(JobRun.period_key).where(JobRun.kind == kind).order_by(JobRun.period_key.desc()).limit(1)
     )
+
+
+def claimed_periods(kind: str, first_key: str, before_key: str) -> set[str]:
+    """The periods of ``kind`` from ``first_key`` up to (not including) ``before_key`` that have a run."""
+    return set(db.session.scalars(select(JobRun.period_key).where(
+        JobRun.kind == kind, JobRun.period_key >= first_key, JobRun.period_key < before_key)))
 
 
 def get_run(run_id: int) -> JobRun | None:

@@ -257,3 +257,23 @@ def test_a_worker_process_killed_mid_run_leaves_a_run_that_the_next_tick_resumes
     assert db.session.scalar(select(func.count(func.distinct(SandboxTransfer.key)))) == \
         db.session.scalar(select(func.count()).select_from(SandboxTransfer)) <= 40
     assert len(emails("invoice_issued")) == 40
+
+
+def test_weeks_a_first_run_skipped_before_the_fix_are_invoiced_when_the_next_week_falls_due(db, jobs_worker):
+    client = factories.user("client")
+    for week in range(3):  # weeks 46, 47 and 48
+        clock.freeze(at(2026, 11, 10, 12) + timedelta(weeks=week))
+        finish(client.id, None, price_cents=1_000 * (week + 1))
+    clock.freeze(SUNDAY_W48)
+    with pytest.MonkeyPatch.context() as old_first_run:  # the first run took the latest week only
+        old_first_run.setattr(billing.client_billing, "oldest_uninvoiced_week", lambda: None)
+        run_due([weekly_job()])
+    wait_for(lambda: all_done(billing.WEEKLY_RUN), message="week 48 invoiced")
+    assert client_billing.upcoming(client.id)[1] == 2  # weeks 46 and 47 left behind
+    assert run_due([weekly_job()]) == []  # not looked for on every tick
+    clock.freeze(SUNDAY_W48 + timedelta(weeks=1))
+    assert [key for _, key in run_due([weekly_job()])] == ["2026-W46", "2026-W47", "2026-W49"]
+    wait_for(lambda: all_done(billing.WEEKLY_RUN), message="the left weeks invoiced")
+    assert [(i.week_key, i.amount_cents) for i in invoices_of(client.id)] == [
+        ("2026-W46", 1_000), ("2026-W47", 2_000), ("2026-W48", 3_000)]
+    assert client_billing.upcoming(client.id)[1] == 0
