@@ -48,7 +48,7 @@ def main() -> None:
                       "INSTANCE_PATH": tempfile.gettempdir()})
     import jobs.events
     from jobs.broker import broker
-    from portal import clock, events
+    from portal import events
     from portal.db import db, transaction
 
     if args.unlocked:
@@ -84,7 +84,6 @@ def main() -> None:
               f"({handled} handled rows)")
         print(f"left unconfirmed for the sweep: {left} of {args.events} ({100 * left / args.events:.1f} %)")
         broker.flush_all()
-        del clock
 
 
 def _unlocked_mark_done(event_id: str, handlers: list[str]) -> bool:
