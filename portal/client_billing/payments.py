@@ -112,6 +112,21 @@ def pay_invoice(invoice_id: int, by_client: int | None = None) -> Invoice:
     return db.session.get(Invoice, invoice_id)
 
 
+def charge_new_invoice(invoice_id: int) -> None:
+    """The weekly run's step: tell the client about a new invoice and charge it, once.
+
+    The invoice-issued email and the first try's key are committed together, so a run taken
+    over (or a step done again) finds the invoice tried and leaves it: the retries own it then.
+    """
+    with transaction():
+        invoice = locked(Invoice, Invoice.id == invoice_id)
+        if invoice is None or invoice.state != "open" or invoice.tries:
+            return
+        _email(invoice, "invoice_issued")
+        ledger.begin_try(invoice, PaymentAttempt, PaymentAttempt.invoice_id, "invoice")
+    pay_invoice(invoice_id)  # goes on with the pending try's key
+
+
 def record_outcome(key: str, outcome: Outcome) -> None:
     """The provider's answer for ``key`` (from the call, a lookup or a callback); a second
     answer for the same key changes nothing."""

@@ -116,11 +116,12 @@ def create_payouts(month_key: str, previous_key: str, cutoff: datetime) -> list[
         return list(db.session.scalars(select(Payout.id).where(Payout.batch == batch).order_by(Payout.id)))
 
 
-def pay_payout(payout_id: int) -> Payout:
-    """Send a pending payout to the golden hat, its key committed before the call."""
+def pay_payout(payout_id: int, first_try_only: bool = False) -> Payout:
+    """Send a pending payout to the golden hat, its key committed before the call.
+    ``first_try_only``: leave a payout already tried to the retries (the monthly run)."""
     with transaction():
         payout = locked(Payout, Payout.id == payout_id)
-        if payout is None or payout.state != "pending":
+        if payout is None or payout.state != "pending" or (first_try_only and payout.tries):
             return payout
         attempt = ledger.begin_try(payout, PayoutAttempt, PayoutAttempt.payout_id, "payout")
         key, token, amount = attempt.key, f"hat_ok_{payout.worker_id}", Money(attempt.amount_cents)
@@ -149,6 +150,23 @@ def record_payout_outcome(key: str, outcome: Outcome) -> None:
             _email(payout)
         else:  # retried on the next days; it stays pending (and visible) until paid
             payout.next_try_at = clock.now() + RETRY_AFTER
+
+
+def pay_new_payout(payout_id: int) -> None:
+    """The monthly run's step: pay a new payout, once (a run taken over, or a step done again,
+    finds it tried and leaves it to the retries)."""
+    pay_payout(payout_id, first_try_only=True)
+
+
+def month_payouts(month_key: str) -> list[int]:
+    """The ids of every payout of the month, in the order they were created."""
+    return list(db.session.scalars(select(Payout.id).where(Payout.month_key == month_key).order_by(Payout.id)))
+
+
+def oldest_unpaid_line_at() -> datetime | None:
+    """When the oldest earning, fine or bonus not yet on a payout was booked: a first monthly
+    run pays out from that month on, so no month is skipped (BI-7)."""
+    return db.session.scalar(select(func.min(Line.booked_at)).where(Line.payout_id.is_(None)))
 
 
 def retries_due(limit: int = 500) -> list[int]:
