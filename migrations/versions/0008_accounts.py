@@ -36,7 +36,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('address', sa.String(length=300), nullable=False),
     sa.Column('language', sa.String(length=5), nullable=False),
-    sa.Column('password_hash', sa.String(length=255), nullable=False),
+    sa.Column('password_hash', sa.String(length=255), nullable=True),
     sa.Column('created_at', portal.db.UTCDateTime(), nullable=False),
     sa.Column('expires_at', portal.db.UTCDateTime(), nullable=False),
     sa.Column('used_at', portal.db.UTCDateTime(), nullable=True),
@@ -44,7 +44,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('token_hash', name=op.f('uq_pending_registrations_token_hash'))
     )
     with op.batch_alter_table('pending_registrations', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_pending_registrations_email'), ['email'], unique=False)
+        batch_op.create_index('ix_pending_registrations_email_created', ['email', 'created_at'], unique=False)
 
     op.create_table('application_changes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -68,7 +68,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('token_hash', name=op.f('uq_application_changes_token_hash'))
     )
     with op.batch_alter_table('application_changes', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_application_changes_application_id'), ['application_id'], unique=False)
+        batch_op.create_index('ix_application_changes_application_created', ['application_id', 'created_at'], unique=False)
 
     with op.batch_alter_table('login_failures', schema=None) as batch_op:
         batch_op.drop_index('ix_login_failures_address_at')
@@ -96,11 +96,11 @@ def downgrade() -> None:
         batch_op.create_index('ix_login_failures_address_at', ['address', 'at'], unique=False)
 
     with op.batch_alter_table('application_changes', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_application_changes_application_id'))
+        batch_op.drop_index('ix_application_changes_application_created')
 
     op.drop_table('application_changes')
     with op.batch_alter_table('pending_registrations', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_pending_registrations_email'))
+        batch_op.drop_index('ix_pending_registrations_email_created')
 
     op.drop_table('pending_registrations')
     with op.batch_alter_table('login_attempts', schema=None) as batch_op:

@@ -66,6 +66,8 @@ def _text(value: str, field: str, max_len: int, missing=None) -> str:
 
 
 CHANGE_LINK_HOURS = 48
+# Confirmation emails one application gets in a day: nobody can flood a mailbox from the form.
+CHANGE_EMAILS_PER_DAY = 3
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,8 @@ def apply(email: str, name: str, age: int | None, breed: str, fur_colour: str, a
     """A cat applies; the same email again only asks its address to confirm the new details.
 
     The applicant is emailed a personal link to the status page, or to confirm the changes
-    (never shown on the page: anyone can type anyone's email into the form).
+    (never shown on the page: anyone can type anyone's email into the form); an application
+    gets at most CHANGE_EMAILS_PER_DAY confirmation emails a day.
     """
     email = people.valid_email(email)
     name = _text(name, "name", 120, _l("Tell us your name."))
@@ -98,10 +101,12 @@ def apply(email: str, name: str, age: int | None, breed: str, fur_colour: str, a
     token, token_hash = new_token()
     with transaction():
         now = clock.now()
+        app = locked(Application, Application.email == email)
+        if app is not None and _changes_today(app.id, now) >= CHANGE_EMAILS_PER_DAY:
+            return Applied(app, again=True, status_link=None)  # its mailbox has enough from us today
         stored = ApplicantPhoto(state="pending", content_type=content_type, data=photo, created_at=now)
         db.session.add(stored)
         db.session.flush()
-        app = locked(Application, Application.email == email)
         if app is not None:
             db.session.add(ApplicationChange(
                 application_id=app.id, token_hash=token_hash, name=name, age=age, breed=breed,
@@ -127,6 +132,12 @@ def apply(email: str, name: str, age: int | None, breed: str, fur_colour: str, a
         link = external_url("applicants.status", token=token)
         _email(app, "applicant_received", status_link=link, again=False, vacancy=vacancy.name(app.language))
     return Applied(app, again=False, status_link=link)
+
+
+def _changes_today(application_id: int, now) -> int:
+    return db.session.scalar(select(func.count()).select_from(ApplicationChange).where(
+        ApplicationChange.application_id == application_id,
+        ApplicationChange.created_at > now - timedelta(days=1)))
 
 
 def _usable_change(token: str, lock: bool = False) -> ApplicationChange | None:

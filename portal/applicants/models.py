@@ -82,7 +82,7 @@ class ApplicationChange(db.Model):
     __tablename__ = "application_changes"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     age: Mapped[int] = mapped_column(Integer)
@@ -95,6 +95,8 @@ class ApplicationChange(db.Model):
     created_at = mapped_column(UTCDateTime, nullable=False)
     expires_at = mapped_column(UTCDateTime, nullable=False)
     confirmed_at = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (Index("ix_application_changes_application_created", "application_id", "created_at"),)
 
 
 class ApplicationNote(db.Model):

@@ -36,6 +36,8 @@ MAX_PASSWORD = 200
 STAFF_ROLES = ("manager", "warehouse")
 PASSWORD_LINK_DAYS = 7
 REGISTRATION_LINK_HOURS = 48
+# Sign-ups with one address that get an email in a day: nobody can flood a mailbox from the form.
+SIGN_UP_EMAILS_PER_DAY = 3
 # An owner hears about failed sign-ins on their account at most once in this time.
 LOGIN_ALERT_INTERVAL = timedelta(hours=24)
 # Deliberately loose: the address is proven by the email we send, not by a pattern.
@@ -174,7 +176,8 @@ def request_registration(email: str, password: str, name: str, address: str, lan
     """A cat asks for a client account; the address is emailed a link that opens it.
 
     An address that already has an account is emailed a note saying so instead; the page
-    and the time taken are the same either way, so nobody learns who has an account.
+    and the time taken are the same either way, so nobody learns who has an account. An
+    address gets at most SIGN_UP_EMAILS_PER_DAY of these emails a day.
     """
     email, name = valid_email(email), _valid_name(name)
     address, language = _valid_address(address, required=True), _valid_language(language)
@@ -182,15 +185,19 @@ def request_registration(email: str, password: str, name: str, address: str, lan
     token = secrets.token_urlsafe(32)
     with transaction():
         now = clock.now()
+        earlier = db.session.scalar(select(func.count()).select_from(PendingRegistration).where(
+            PendingRegistration.email == email, PendingRegistration.created_at > now - timedelta(days=1)))
+        if earlier >= SIGN_UP_EMAILS_PER_DAY:
+            return  # the mailbox has enough from us today; the page says the same
         owner = db.session.scalar(select(User).where(User.email == email))
+        db.session.add(PendingRegistration(
+            token_hash=_digest(token), email=email, name=name, address=address, language=language,
+            password_hash=None if owner else password_hash, created_at=now,
+            expires_at=now + timedelta(hours=REGISTRATION_LINK_HOURS)))
         if owner is not None:
             notifications.queue_email(owner.email, "registration_existing", owner.language,
                                       name=owner.name, sign_in=external_url("auth.login"))
             return
-        db.session.add(PendingRegistration(
-            token_hash=_digest(token), email=email, name=name, address=address, language=language,
-            password_hash=password_hash, created_at=now,
-            expires_at=now + timedelta(hours=REGISTRATION_LINK_HOURS)))
         notifications.queue_email(email, "registration_confirm", language, name=name,
                                   link=external_url("auth.confirm_registration", token=token),
                                   hours=REGISTRATION_LINK_HOURS)
@@ -200,7 +207,7 @@ def _usable_registration(token: str, lock: bool = False) -> PendingRegistration 
     criteria = (PendingRegistration.token_hash == _digest(token),)
     row = (locked(PendingRegistration, *criteria) if lock
            else db.session.scalar(select(PendingRegistration).where(*criteria)))
-    if row is None or row.used_at is not None or row.expires_at <= clock.now():
+    if row is None or row.password_hash is None or row.used_at is not None or row.expires_at <= clock.now():
         return None
     return row
 

@@ -122,20 +122,27 @@ class LoginAttempt(db.Model):
 
 
 class PendingRegistration(db.Model):
-    """A client sign-up waiting for its emailed link: the account exists only once it is followed."""
+    """A client sign-up waiting for its emailed link: the account exists only once it is followed.
+
+    A sign-up with an address that already has an account is kept too (without a password,
+    its link never sent), so that the emails one address gets from sign-ups can be capped.
+    """
 
     __tablename__ = "pending_registrations"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    email: Mapped[str] = mapped_column(String(254), index=True)
+    email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(120))
     address: Mapped[str] = mapped_column(String(300))
     language: Mapped[str] = mapped_column(String(5))
-    password_hash: Mapped[str] = mapped_column(String(255))
+    # None: the address had an account, its owner was sent a note instead of a link.
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     created_at = mapped_column(UTCDateTime, nullable=False)
     expires_at = mapped_column(UTCDateTime, nullable=False)
     used_at = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (Index("ix_pending_registrations_email_created", "email", "created_at"),)
 
 
 class PasswordToken(db.Model):

@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import func, select
 
-from portal.applicants.models import Application, ApplicationNote
+from portal.applicants.models import ApplicantPhoto, Application, ApplicationNote
 from portal.notifications import Email
 from tests import factories
 from tests.roles.applicants.conftest import send
@@ -133,6 +133,16 @@ def test_the_owner_of_the_address_sees_the_new_details_and_confirms_them(client,
     assert "Second Name" in client.get(_path(new_status, "/careers/status/")).get_data(as_text=True)
     assert client.post(link).status_code == 410  # once
     assert db.session.scalar(select(Application)).times_applied == 2
+
+
+def test_an_application_gets_at_most_three_confirmation_emails_a_day(client, db, apply_form):
+    send(client, apply_form(email="mia@example.test"))
+    for n in range(5):
+        send(client, apply_form(email="mia@example.test", name=f"Spam {n}"), address=f"198.51.100.{n + 1}")
+
+    assert [e.template for e in _emails_to(db, "mia@example.test")] == [
+        "applicant_received"] + ["applicant_change_confirm"] * 3
+    assert _count(db, ApplicantPhoto) == 1 + 3  # nothing kept from the refused ones
 
 
 def test_a_change_link_expires(client, db, apply_form):

@@ -134,3 +134,17 @@ def test_a_signed_in_user_is_sent_home_from_the_register_page(client, db, login_
     response = client.get("/register")
 
     assert response.status_code == 302 and response.headers["Location"] == "/worker/"
+
+
+@pytest.mark.parametrize("has_account", [False, True], ids=["new-address", "address-with-an-account"])
+def test_one_address_gets_at_most_three_sign_up_emails_a_day(client, db, has_account):
+    if has_account:
+        factories.user("client", email="tom@example.test")
+    clock.freeze(clock.now())
+    pages = [client.post("/register", data=GOOD) for _ in range(5)]
+
+    assert {p.headers["Location"] for p in pages} == {"/register/sent"}
+    assert len(emails_to("tom@example.test")) == 3
+    clock.advance(timedelta(days=1, seconds=1))
+    client.post("/register", data=GOOD)
+    assert len(emails_to("tom@example.test")) == 4
