@@ -348,20 +348,24 @@ def _reserve_attempt(email: str, address: str, known: bool, now) -> int:
 
 
 def _attempts_counted(email: str, address: str, now, window: timedelta, slow: timedelta):
-    """Failed and pending attempts in the window: of this account from this address, from this
-    address, of this account, and of this account from unknown addresses in the slow interval."""
-    counted = LoginAttempt.outcome != "ok"
+    """Attempts in the window: of this account from this address and from this address (all
+    but right passwords: refused ones too, as they were guesses), of this account (checked or
+    being checked), and of this account from unknown addresses in the slow interval (checked)."""
+    tried = LoginAttempt.outcome.in_(("pending", "failed"))
     same_email, same_address = LoginAttempt.email == email, LoginAttempt.address == address
     return db.session.execute(select(
         func.count().filter(same_email, same_address),
         func.count().filter(same_address),
-        func.count().filter(same_email),
-        func.count().filter(same_email, LoginAttempt.known_address.is_(False), LoginAttempt.at > now - slow),
-    ).where(counted, LoginAttempt.at > now - window, or_(same_email, same_address))).one()
+        func.count().filter(same_email, tried),
+        func.count().filter(same_email, tried, LoginAttempt.known_address.is_(False),
+                            LoginAttempt.at > now - slow),
+    ).where(LoginAttempt.outcome != "ok", LoginAttempt.at > now - window,
+            or_(same_email, same_address))).one()
 
 
 def _settle_attempt(attempt_id: int, outcome: str | None) -> None:
-    """Record how the attempt ended; None forgets a refused one (it checked nothing)."""
+    """Record how the attempt ended; None forgets it (slowed down: it must not keep the
+    account's slow lane busy, or a stranger could hold it shut for the owner)."""
     stmt = (update(LoginAttempt).values(outcome=outcome) if outcome
             else LoginAttempt.__table__.delete())
     db.session.execute(stmt.where(LoginAttempt.id == attempt_id))
@@ -400,15 +404,14 @@ def authenticate(email: str, password: str, address: str) -> User:
     attempt_id = _reserve_attempt(email, address, known, now)
     # Every count includes this attempt itself.
     pair, by_address, by_account, slow_lane = _attempts_counted(email, address, now, window, slow)
-    refusal = None
     if pair > limit or by_address > cfg["LOGIN_ADDRESS_FAILURE_LIMIT"]:
-        refusal = _throttled(int(window.total_seconds() // 60))
-    elif by_account > limit and not known and slow_lane > 1:
-        refusal = _slowed(int(slow.total_seconds()))
-    if refusal is not None:
+        with transaction():
+            _settle_attempt(attempt_id, "refused")
+        raise _throttled(int(window.total_seconds() // 60))
+    if by_account > limit and not known and slow_lane > 1:
         with transaction():
             _settle_attempt(attempt_id, None)
-        raise refusal
+        raise _slowed(int(slow.total_seconds()))
     # verify_password spends the same time on a missing account as on a wrong password.
     ok = verify_password(user.password_hash if user else None, password)
     with transaction():

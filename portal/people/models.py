@@ -102,7 +102,7 @@ class LoginSession(db.Model):
 
 class LoginAttempt(db.Model):
     """A sign-in attempt, written before the password is checked, so that parallel tries are
-    counted against the throttle too; only failed and still pending ones count."""
+    counted against the throttle too; right passwords do not count."""
 
     __tablename__ = "login_attempts"
 
@@ -110,7 +110,7 @@ class LoginAttempt(db.Model):
     email: Mapped[str] = mapped_column(String(254))
     address: Mapped[str] = mapped_column(String(64))
     at = mapped_column(UTCDateTime, nullable=False)
-    # pending (being checked), failed, ok (the right password)
+    # pending (being checked), failed, refused (throttled: a guess too), ok (the right password)
     outcome: Mapped[str] = mapped_column(String(10), default="pending")
     # The address had signed in to this account before: never slowed when the account is attacked.
     known_address: Mapped[bool] = mapped_column(Boolean, default=False)
