@@ -42,7 +42,7 @@ def login():
     if current_user.is_authenticated:
         return redirect(home_url(current_user))
     form = LoginForm(next=request.args.get("next", ""))
-    if ended_by_deactivation():
+    if request.method == "GET" and ended_by_deactivation():
         form.form_errors.append(people.DEACTIVATED)
     if form.validate_on_submit():
         try:
