@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 
 from portal.applicants.models import ApplicantPhoto, Application, ApplicationNote
 from portal.notifications import Email
-from tests import factories
 from tests.roles.applicants.conftest import send
 
 

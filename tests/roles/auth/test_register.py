@@ -148,3 +148,14 @@ def test_one_address_gets_at_most_three_sign_up_emails_a_day(client, db, has_acc
     clock.advance(timedelta(days=1, seconds=1))
     client.post("/register", data=GOOD)
     assert len(emails_to("tom@example.test")) == 4
+
+
+def test_in_demo_mode_the_page_says_where_the_email_is(app, client, db):
+    app.config["DEMO"] = True
+    try:
+        page = client.get("/register/sent").get_data(as_text=True)
+    finally:
+        app.config["DEMO"] = False
+
+    assert "Demo mode: emails stay in the portal." in page
+    assert "Demo mode" not in client.get("/register/sent").get_data(as_text=True)
