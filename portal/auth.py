@@ -31,11 +31,12 @@ def _load_user(user_id: str):
         return None
     token = session.get(SESSION_TOKEN)
     user = people.session_user(uid, token)
-    if user is None and people.session_deactivated(uid, token):
-        # The login page says why the session ended (once): rendering words here would ask
-        # for the user's language while the user is being loaded.
-        session.pop(SESSION_TOKEN, None)
-        session[ENDED] = "deactivated"
+    if user is None and token:
+        session.pop(SESSION_TOKEN)  # a dead session is looked into once, not on every request
+        if people.session_deactivated(uid, token):
+            # The login page says why (rendering words here would ask for the language of
+            # the user being loaded).
+            session[ENDED] = "deactivated"
     return user
 
 
