@@ -18,7 +18,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from portal import clock, notifications
+from portal import clock, notifications, timezones
 from portal.db import db, transaction
 from portal.errors import DomainError, NotFound
 from portal.events import publish
@@ -96,6 +96,15 @@ def _valid_language(language: str) -> str:
     return language
 
 
+def _valid_time_zone(time_zone: str | None) -> str | None:
+    """An IANA zone from the list, or None (blank: the portal's zone)."""
+    if not (time_zone or "").strip():
+        return None
+    if (valid := timezones.valid_zone(time_zone)) is None:
+        raise DomainError(_l("Choose a time zone from the list, e.g. Europe/Moscow."), field="time_zone")
+    return valid
+
+
 def _new_password_hash(password: str, field: str = "password") -> str:
     """Hash a new password after checking its length (hashing is slow: call it before the transaction)."""
     if not MIN_PASSWORD <= len(password or "") <= MAX_PASSWORD:
@@ -115,12 +124,12 @@ def _public(user: User) -> dict:
 # --- creating accounts ---------------------------------------------------------------
 
 def _new_account(role: str, email: str, name: str, language: str, *,
-                 password_hash: str | None = None, address: str = "") -> User:
+                 password_hash: str | None = None, address: str = "", time_zone: str | None = None) -> User:
     """Insert an account in the current transaction; a taken email is refused."""
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise DomainError(EMAIL_TAKEN, field="email")
     user = User(email=email, password_hash=password_hash, role=role, name=name, address=address,
-                language=language, active=True, created_at=clock.now())
+                language=language, time_zone=time_zone, active=True, created_at=clock.now())
     db.session.add(user)
     try:
         with db.session.begin_nested():
@@ -140,16 +149,20 @@ def _issue_password_link(user: User) -> str:
     return external_url("auth.set_password", token=token)
 
 
-def register_client(email: str, password: str, name: str, address: str, language: str = "en") -> User:
-    """A cat signs up as a client: account, ``client.registered`` and a welcome email."""
+def register_client(email: str, password: str, name: str, address: str, language: str = "en",
+                    time_zone: str | None = None) -> User:
+    """A cat signs up as a client: account, ``client.registered`` and a welcome email.
+    ``time_zone`` is the browser's where known; one the portal does not know is ignored (the
+    portal's zone then applies, and the client may choose one on the account page)."""
     email, name = valid_email(email), _valid_name(name)
+    time_zone = timezones.valid_zone(time_zone)
     address, language = _valid_address(address, required=True), _valid_language(language)
     password_hash = _new_password_hash(password)
     with transaction():
         user = _new_account("client", email, name, language, password_hash=password_hash,
-                            address=address)
+                            address=address, time_zone=time_zone)
         publish("client.registered", _public(user))
-        notifications.queue_email(user.email, "welcome", user.language, name=user.name)
+        notifications.queue_email(user.email, "welcome", user.language, time_zone=user.time_zone, name=user.name)
     return user
 
 
@@ -375,13 +388,21 @@ def counts_by_role() -> dict[str, int]:
 
 # --- one's own account ---------------------------------------------------------------
 
-def update_profile(user_id: int, name: str, address: str, language: str) -> User:
-    """Anyone edits their own name, address and language; ``<role>.updated`` tells the others."""
+_KEEP = object()
+
+
+def update_profile(user_id: int, name: str, address: str, language: str, time_zone=_KEEP) -> User:
+    """Anyone edits their own name, address, language and time zone (blank: the portal's);
+    ``<role>.updated`` tells the others."""
     name, language = _valid_name(name), _valid_language(language)
+    if time_zone is not _KEEP:
+        time_zone = _valid_time_zone(time_zone)
     with transaction():
         user = get_user(user_id)
         # A client's address is where workers go, so a client cannot blank it.
         address = _valid_address(address, required=user.role == "client")
+        if time_zone is not _KEEP:
+            user.time_zone = time_zone  # followed by nobody else: no event
         if (user.name, user.address, user.language) != (name, address, language):
             user.name, user.address, user.language = name, address, language
             publish(f"{user.role}.updated", _public(user))

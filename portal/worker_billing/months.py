@@ -1,0 +1,48 @@
+"""Payout months: a month closes on its last day at 20:00 in the portal's time zone
+(PORTAL_TIME_ZONE); what was booked before is paid out with it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from portal.timezones import Periods, business_zone, to_utc
+
+CUTOFF_HOUR = 20
+
+
+def _ym(key: str) -> tuple[int, int]:
+    year, month = key.split("-")
+    return int(year), int(month)
+
+
+def _key(year: int, month: int) -> str:
+    return f"{year}-{month:02d}"
+
+
+def month_cutoff(month: str) -> datetime:
+    """When ``month`` (``2026-11``) closes (UTC): its last day at 20:00 business time."""
+    year, number = _ym(PAYOUT_MONTHS.next_key(month))
+    last_day = date(year, number, 1) - timedelta(days=1)
+    return to_utc(last_day, time(CUTOFF_HOUR), business_zone())
+
+
+class PayoutMonths(Periods):
+    """The monthly payouts' periods for the scheduler: keyed ``2026-11``, due at their cut-off."""
+
+    def key_at(self, moment: datetime) -> str:
+        local = moment.astimezone(business_zone())
+        return _key(local.year, local.month)
+
+    def next_key(self, key: str) -> str:
+        year, month = _ym(key)
+        return _key(year + month // 12, month % 12 + 1)
+
+    def previous_key(self, key: str) -> str:
+        year, month = _ym(key)
+        return _key(year - 1, 12) if month == 1 else _key(year, month - 1)
+
+    def due_at(self, key: str) -> datetime:
+        return month_cutoff(key)
+
+
+PAYOUT_MONTHS = PayoutMonths()
