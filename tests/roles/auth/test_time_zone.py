@@ -47,7 +47,8 @@ def test_a_chosen_zone_is_saved_and_every_page_shows_times_in_it(client, login_a
 
     assert response.status_code == 303
     assert find_account(me.email).time_zone == "Europe/Berlin"
-    assert 'value="Europe/Berlin"' in client.get("/account").get_data(as_text=True)
+    account_page = client.get("/account").get_data(as_text=True)
+    assert 'value="Europe/Berlin"' in account_page and "Times in Europe/Berlin" in account_page
     assert "1 Dec 2026, 10:00</time> – 12:00" in _when_on_order_page(client, order.id)
     timeline = client.get(f"/client/orders/{order.id}").get_data(as_text=True)
     assert "30 Nov 2026, 13:00" in timeline  # booked at 12:00 UTC, on the timeline in Berlin time
