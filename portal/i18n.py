@@ -3,9 +3,10 @@ Time zones: the recipient's (emails), the signed-in user's, else the portal's.""
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from babel import dates
@@ -105,6 +106,17 @@ def format_datetime(value) -> str:
     return _format(value, "datetime")
 
 
+_MINUTE_KEY = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$")
+
+
+def format_period(key: str) -> str:
+    """A run's period as people read it: weeks and months as they are (``2026-W48``), a run
+    started on demand (keyed by its UTC minute, ``2026-11-30T12:00``) at the reader's time."""
+    if key and _MINUTE_KEY.match(key):
+        return format_datetime(datetime.fromisoformat(key).replace(tzinfo=UTC))
+    return key
+
+
 def local_today() -> date:
     """Today in the reader's zone (the default end of a date range they filter by)."""
     return clock.now().astimezone(display_zone()).date()
@@ -116,6 +128,6 @@ def init_templates(app) -> None:
     for name in ("datetimeformat", "dateformat", "timeformat"):
         app.jinja_env.filters.pop(name, None)
     app.jinja_env.filters.update(date=format_date, day=format_day, time=format_time,
-                                 datetime=format_datetime)
+                                 datetime=format_datetime, period=format_period)
     app.jinja_env.globals["display_zone"] = display_zone
     app.jinja_env.globals["portal_zone"] = timezones.business_zone_name

@@ -98,3 +98,9 @@ def test_no_template_formats_times_any_other_way():
         for pattern in (r"\|\s*(datetimeformat|dateformat|timeformat)\b", r"strftime\(", r"\bUTC\b"):
             offenders += [f"{path.relative_to(TEMPLATES)}: {m.group(0)}" for m in re.finditer(pattern, text)]
     assert offenders == []
+
+
+def test_a_run_started_on_demand_shows_its_minute_on_the_reader_s_clock(db):
+    shown = _render("{{ a|period }} · {{ b|period }} · {{ c|period }}", "en", "Europe/Moscow",
+                    a="2026-11-30T07:05", b="2026-W48", c="2026-11")
+    assert shown == "30 Nov 2026, 10:05 · 2026-W48 · 2026-11"
