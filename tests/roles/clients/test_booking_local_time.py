@@ -80,3 +80,12 @@ def test_emails_tell_each_recipient_the_time_on_their_own_clock(client, login_as
     assert "2 Dec 2026, 00:00 – 02:00" in to_worker.text_body  # Tokyo is already on the next day
     assert "2 Dec 2026" in to_worker.subject
     assert "2 Dec 2026, 00:00" in html.unescape(to_worker.html_body)
+
+
+def test_the_billing_page_says_when_the_week_is_invoiced_on_the_client_s_clock(client, login_as, db, business_zone):
+    business_zone("Europe/Berlin")
+    clock.freeze(datetime(2026, 10, 21, 12, tzinfo=UTC))
+    login_as("client", time_zone="Asia/Tokyo")
+    page = client.get("/client/billing").get_data(as_text=True)
+    # Sunday 25 October 20:00 in Berlin (winter time again) is Monday 04:00 in Tokyo.
+    assert re.search(r'id="invoiced-at">26 Oct 2026, 04:00<', page)
