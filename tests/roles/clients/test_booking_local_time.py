@@ -89,3 +89,4 @@ def test_the_billing_page_says_when_the_week_is_invoiced_on_the_client_s_clock(c
     page = client.get("/client/billing").get_data(as_text=True)
     # Sunday 25 October 20:00 in Berlin (winter time again) is Monday 04:00 in Tokyo.
     assert re.search(r'id="invoiced-at">26 Oct 2026, 04:00<', page)
+
