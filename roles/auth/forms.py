@@ -32,7 +32,8 @@ class ProfileForm(FlaskForm):
     address = StringField(_l("Address"), validators=[Length(max=300)])
     language = language_field()
     # Free text searched against a datalist of IANA zones; the account checks it is one of them.
-    time_zone = StringField(_l("Time zone"), validators=[Length(max=64)],
+    time_zone = StringField(_l("Time zone"), validators=[
+        Length(max=64, message=_l("Choose a time zone from the list, e.g. Europe/Moscow."))],
                             render_kw={"list": "time-zones", "autocomplete": "off", "spellcheck": "false"})
 
 
