@@ -60,22 +60,25 @@ def zone_of(name: str | None) -> ZoneInfo:
     return ZoneInfo(name) if valid_zone(name) else business_zone()
 
 
-def to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
-    """The UTC moment of the wall-clock ``day`` ``at`` in ``zone``.
+def wall_clock(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """The UTC moment the clocks of ``zone`` show ``day`` ``at``: a time they show twice is its
+    first occurrence; a time they skip reads as the moment the gap ends plus as much (02:30 in
+    a 02:00 → 03:00 gap is 03:30). Business moments (a cut-off, a day's start) use this."""
+    return datetime.combine(day, at.replace(tzinfo=None), zone).astimezone(UTC)  # fold=0
 
-    A time the clocks skip raises NonexistentLocalTime (the person chooses another); a time
-    that happens twice (the hour repeated when clocks go back) is its first occurrence."""
-    local = datetime.combine(day, at.replace(tzinfo=None), zone)  # fold=0: the first occurrence
-    moment = local.astimezone(UTC)
-    if moment.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
+
+def to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """What a person means by ``day`` ``at`` on their clock, in UTC: as :func:`wall_clock`, but
+    a time the clocks skip raises NonexistentLocalTime (they choose another)."""
+    moment = wall_clock(day, at, zone)
+    if moment.astimezone(zone).replace(tzinfo=None) != datetime.combine(day, at.replace(tzinfo=None)):
         raise NonexistentLocalTime(f"{day} {at} does not exist in {zone.key}")
     return moment
 
 
 def start_of_day(day: date, zone: ZoneInfo) -> datetime:
-    """UTC moment the local ``day`` begins. Where the clocks skip midnight, fold=0 reads it with
-    the offset before the change, which is the first moment after the gap: still right."""
-    return datetime.combine(day, time(), zone).astimezone(UTC)
+    """UTC moment the local ``day`` begins (where midnight is skipped: when the gap ends)."""
+    return wall_clock(day, time(), zone)
 
 
 def day_range(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, datetime]:

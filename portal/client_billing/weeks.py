@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from portal.timezones import Periods, business_zone, to_utc
+from portal.timezones import Periods, business_zone, wall_clock
 
 # The cut-off is Sunday 20:00 business time (docs/decisions.md). Sunday is the ISO week's last
 # day, so a wall-clock moment this much later falls in the ISO week whose cut-off is ahead of it.
@@ -29,7 +29,7 @@ def _monday(week: str) -> date:
 
 def week_cutoff(week: str) -> datetime:
     """When ``week`` closes (UTC): its Sunday at 20:00 in the portal's zone."""
-    return to_utc(_monday(week) + timedelta(days=6), time(CUTOFF_HOUR), business_zone())
+    return wall_clock(_monday(week) + timedelta(days=6), time(CUTOFF_HOUR), business_zone())
 
 
 def _week_of(day: date) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from portal.timezones import Periods, business_zone, to_utc
+from portal.timezones import Periods, business_zone, wall_clock
 
 CUTOFF_HOUR = 20
 
@@ -23,7 +23,7 @@ def month_cutoff(month: str) -> datetime:
     """When ``month`` (``2026-11``) closes (UTC): its last day at 20:00 business time."""
     year, number = _ym(PAYOUT_MONTHS.next_key(month))
     last_day = date(year, number, 1) - timedelta(days=1)
-    return to_utc(last_day, time(CUTOFF_HOUR), business_zone())
+    return wall_clock(last_day, time(CUTOFF_HOUR), business_zone())
 
 
 class PayoutMonths(Periods):
