@@ -75,13 +75,8 @@ def _format(value, kind: str) -> str:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a time filter")  # the database hands back UTC
-        value = value.astimezone(display_zone())
-        if kind in ("date", "day"):
-            return dates.format_date(value.date(), pattern, locale=language)
-        if kind == "time":
-            return dates.format_time(value.timetz(), pattern, locale=language)
-        return dates.format_datetime(value, pattern, tzinfo=value.tzinfo, locale=language)
-    if kind in ("date", "day"):
+        return dates.format_datetime(value, pattern, tzinfo=display_zone(), locale=language)
+    if kind in ("date", "day"):  # a calendar date: the same day in every zone
         return dates.format_date(value, pattern, locale=language)
     raise TypeError(f"a {type(value).__name__} has no {kind}")
 
