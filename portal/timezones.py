@@ -93,6 +93,7 @@ def local(moment: datetime, zone: ZoneInfo | None = None) -> datetime:
 
 class Periods:
     """Business periods (weeks, months) with string keys, as the scheduler walks them:
+    ``key_at(moment)`` is the period ``moment`` falls in (its cut-off still ahead);
     ``due_at(key)`` is the UTC moment that period closes and its run may start."""
 
     def key_at(self, moment: datetime) -> str: ...

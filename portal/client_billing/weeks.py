@@ -42,7 +42,7 @@ class BillingWeeks(Periods):
     their cut-off."""
 
     def key_at(self, moment: datetime) -> str:
-        return _week_of(moment.astimezone(business_zone()).date())
+        return billing_week(moment)
 
     def next_key(self, key: str) -> str:
         return _week_of(_monday(key) + timedelta(days=7))

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from portal.timezones import Periods, business_zone, wall_clock
 
 CUTOFF_HOUR = 20
+TO_NEXT_DAY = timedelta(hours=24 - CUTOFF_HOUR)
 
 
 def _ym(key: str) -> tuple[int, int]:
@@ -17,6 +18,13 @@ def _ym(key: str) -> tuple[int, int]:
 
 def _key(year: int, month: int) -> str:
     return f"{year}-{month:02d}"
+
+
+def payout_month(moment: datetime) -> str:
+    """The month (``2026-11``) whose payout takes what is booked at ``moment`` (at 20:00 sharp
+    on the last day, business time: next month's)."""
+    wall = moment.astimezone(business_zone()).replace(tzinfo=None) + TO_NEXT_DAY
+    return _key(wall.year, wall.month)
 
 
 def month_cutoff(month: str) -> datetime:
@@ -30,8 +38,7 @@ class PayoutMonths(Periods):
     """The monthly payouts' periods for the scheduler: keyed ``2026-11``, due at their cut-off."""
 
     def key_at(self, moment: datetime) -> str:
-        local = moment.astimezone(business_zone())
-        return _key(local.year, local.month)
+        return payout_month(moment)
 
     def next_key(self, key: str) -> str:
         year, month = _ym(key)

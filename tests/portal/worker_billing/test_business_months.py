@@ -3,6 +3,8 @@ in summer and winter time and across the new year."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from jobs.billing import MONTHLY_RUN, monthly
@@ -26,7 +28,9 @@ def berlin(business_zone):
 ])
 def test_each_month_closes_on_its_last_day_at_20_00_berlin_time(db, month, cutoff):
     assert worker_billing.month_cutoff(month) == cutoff
-    assert monthly().due_at(month) == cutoff
+    assert monthly().due_at(month) == cutoff  # what the scheduler waits for
+    assert worker_billing.payout_month(cutoff - timedelta(seconds=1)) == month
+    assert worker_billing.payout_month(cutoff) == monthly().next_key(month)
 
 
 def test_the_months_follow_each_other_across_the_new_year(db):
