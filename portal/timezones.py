@@ -101,6 +101,10 @@ class Periods:
     def previous_key(self, key: str) -> str: ...
     def due_at(self, key: str) -> datetime: ...
 
+    def period_of(self, moment: datetime) -> str:
+        """The period whose run takes in work done at ``moment`` (the scheduler's name for it)."""
+        return self.key_at(moment)
+
     def latest_due(self, now: datetime) -> str:
         """The last period closed by ``now``."""
         key = self.key_at(now)

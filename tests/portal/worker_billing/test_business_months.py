@@ -52,3 +52,9 @@ def test_work_done_at_20_30_berlin_on_march_31_is_paid_with_april(db):
     worker_billing.create_payouts("2026-03", "2026-02", worker_billing.month_cutoff("2026-03"))
     (march,) = payouts(worker.id)
     assert (march.month_key, march.earned_cents) == ("2026-03", 6_000)
+
+
+def test_work_done_after_the_cut_off_belongs_to_the_next_month_s_run(db):
+    # 20:30 in Berlin on 31 March is still 31 March in UTC, but April's payout takes it.
+    assert monthly().period_of(at(2026, 3, 31, 18, 30)) == "2026-04"
+    assert monthly().period_of(at(2026, 3, 31, 17, 59)) == "2026-03"
