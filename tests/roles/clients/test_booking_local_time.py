@@ -76,8 +76,8 @@ def test_emails_tell_each_recipient_the_time_on_their_own_clock(client, login_as
     assert order.starts_at == datetime(2026, 12, 1, 15, tzinfo=UTC) and order.worker_id == worker.id
     mails = {e.to: e for e in db.session.scalars(select(Email))}
     to_client, to_worker = mails[me.email], mails[worker.email]
-    assert "1 Dec 2026, 10:00 – 12:00" in to_client.text_body
-    assert "2 Dec 2026, 00:00 – 02:00" in to_worker.text_body  # Tokyo is already on the next day
+    assert "1 Dec 2026, 10:00 – 12:00 (America/New_York)" in to_client.text_body
+    assert "2 Dec 2026, 00:00 – 02:00 (Asia/Tokyo)" in to_worker.text_body  # already the next day there
     assert "2 Dec 2026" in to_worker.subject
     assert "2 Dec 2026, 00:00" in html.unescape(to_worker.html_body)
 
