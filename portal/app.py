@@ -55,7 +55,7 @@ def create_app(test_config: dict | None = None, *, roles: str = "all") -> Flask:
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=i18n.select_locale)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = None  # our server-side session record does this
@@ -73,6 +73,7 @@ def _init_templates(app: Flask) -> None:
         return Money(int(cents)).format(str(get_locale() or "en"))
 
     app.jinja_env.filters["money"] = money
+    i18n.init_templates(app)
     app.jinja_env.globals["LANGUAGES"] = i18n.LANGUAGES
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["field_attrs"] = field_attrs

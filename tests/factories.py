@@ -24,11 +24,12 @@ def _hash(password: str) -> str:
 
 
 def user(role: str = "client", *, email: str | None = None, name: str | None = None,
-         password: str = PASSWORD, language: str = "en", active: bool = True, **profile) -> User:
+         password: str = PASSWORD, language: str = "en", active: bool = True, time_zone: str | None = None,
+         **profile) -> User:
     n = next(_seq)
     u = User(email=email or f"{role}{n}@example.test", password_hash=_hash(password), role=role,
              name=name or f"{role.title()} {n}", address=f"{n} Test Street", language=language,
-             active=active, created_at=clock.now())
+             time_zone=time_zone, active=active, created_at=clock.now())
     db.session.add(u)
     db.session.flush()
     if role == "worker":

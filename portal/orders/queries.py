@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
+from portal import timezones
 from portal.db import db
 from portal.errors import NotFound
 from portal.orders.models import (
@@ -72,6 +74,7 @@ class OrderFilters:
     worker: str = ""
     service_type_id: int | None = None
     q: str = ""
+    time_zone: ZoneInfo | None = None  # the dates' zone (the reader's); None: the portal's
 
 
 def search_orders(f: OrderFilters, page: int = 1, per_page: int = 25):
@@ -79,10 +82,11 @@ def search_orders(f: OrderFilters, page: int = 1, per_page: int = 25):
     stmt = select(Order)
     if f.state in STATES:
         stmt = stmt.where(Order.state == f.state)
+    zone = f.time_zone or timezones.business_zone()
     if f.date_from:
-        stmt = stmt.where(Order.starts_at >= datetime.combine(f.date_from, time(), UTC))
+        stmt = stmt.where(Order.starts_at >= timezones.start_of_day(f.date_from, zone))
     if f.date_to:
-        stmt = stmt.where(Order.starts_at < datetime.combine(f.date_to + timedelta(days=1), time(), UTC))
+        stmt = stmt.where(Order.starts_at < timezones.start_of_day(f.date_to + timedelta(days=1), zone))
     if f.service_type_id:
         stmt = stmt.where(Order.service_type_id == f.service_type_id)
     for who, column in ((f.client, Order.client_id), (f.worker, Order.worker_id)):

@@ -179,5 +179,5 @@ def _email(payout: Payout) -> None:
     """Only paid payouts are emailed (BI-6)."""
     worker = people.get_user(payout.worker_id)
     if worker.email:
-        notifications.queue_email(worker.email, "payout_paid", worker.language, name=worker.name,
+        notifications.queue_email(worker.email, "payout_paid", worker.language, time_zone=worker.time_zone, name=worker.name,
                                   payout=payout, link=external_url("workers.earnings"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Response, abort, current_app, flash, request, url_for
 from flask_babel import get_locale
@@ -17,7 +17,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal import client_billing, clock, ledger, runs, worker_billing
+from portal import client_billing, clock, i18n, ledger, runs, timezones, worker_billing
 from portal.errors import DomainError
 from portal.money import Money
 from portal.htmx import redirect, render
@@ -63,8 +63,8 @@ class Period:
 
     @property
     def moments(self) -> tuple[datetime, datetime]:
-        return (datetime.combine(self.since, time(), UTC),
-                datetime.combine(self.until + timedelta(days=1), time(), UTC))
+        """The days as the manager reads them: in their own zone."""
+        return timezones.day_range(self.since, self.until, i18n.display_zone())
 
 
 def _week_key(day: date) -> str:
@@ -73,7 +73,7 @@ def _week_key(day: date) -> str:
 
 
 def _period(form: RangeForm) -> Period:
-    until = form.until.data or clock.today()
+    until = form.until.data or i18n.local_today()
     since = form.since.data or until - timedelta(days=DEFAULT_DAYS)
     return Period(min(since, until), max(since, until))
 
@@ -203,24 +203,15 @@ def billing_clock(to: str):
     moment = next_sunday_evening(clock.now()) if to == "sunday" else next_month_end_evening(clock.now())
     clock.advance(moment - clock.now())
     flash(_("The clock now says %(when)s; the scheduler starts the run within seconds.",
-            when=moment.strftime("%Y-%m-%d %H:%M UTC")), "success")
+            when=f"{i18n.format_datetime(moment)} ({i18n.display_zone().key})"), "success")
     return redirect(url_for("managers.billing"))
 
 
-BILLING_HOUR = 20  # jobs.billing: weekly and monthly runs are due at 20:00 UTC
-
-
 def next_sunday_evening(now: datetime) -> datetime:
-    """Just past the next Sunday 20:00 UTC (the weekly cut-off)."""
-    day = now.date() + timedelta(days=6 - now.weekday())
-    moment = datetime.combine(day, time(BILLING_HOUR, 1), UTC)
-    return moment if moment > now else moment + timedelta(days=7)
+    """Just past the next weekly cut-off (Sunday 20:00 in the portal's zone)."""
+    return client_billing.BILLING_WEEKS.next_due_after(now) + timedelta(minutes=1)
 
 
 def next_month_end_evening(now: datetime) -> datetime:
-    """Just past 20:00 UTC on the last day of this month (or the next, when that is past)."""
-    first_of_next = (now.replace(day=28) + timedelta(days=4)).replace(day=1)
-    moment = datetime.combine(first_of_next.date() - timedelta(days=1), time(BILLING_HOUR, 1), UTC)
-    if moment > now:
-        return moment
-    return next_month_end_evening(datetime.combine(first_of_next.date(), time(), UTC))
+    """Just past the next month's cut-off (its last day, 20:00 in the portal's zone)."""
+    return worker_billing.PAYOUT_MONTHS.next_due_after(now) + timedelta(minutes=1)

@@ -10,7 +10,7 @@ from wtforms import DateField, SearchField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from portal import matching, orders
+from portal import i18n, matching, orders
 from portal.htmx import render
 from roles import order_pages
 from roles.managers import bp
@@ -46,7 +46,7 @@ class OrderFilterForm(FlaskForm):
             date_from=None if self.date_from.errors else self.date_from.data,
             date_to=None if self.date_to.errors else self.date_to.data,
             client=self.client.data or "", worker=self.worker.data or "",
-            service_type_id=self.service_type.data, q=self.q.data or "")
+            service_type_id=self.service_type.data, q=self.q.data or "", time_zone=i18n.display_zone())
 
 
 @bp.get("/orders")

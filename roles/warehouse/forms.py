@@ -8,7 +8,7 @@ from wtforms import DateField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from portal import warehouse
+from portal import i18n, warehouse
 
 
 class BoardFilterForm(FlaskForm):
@@ -29,7 +29,8 @@ class BoardFilterForm(FlaskForm):
     def filters(self) -> warehouse.BoardFilters:
         self.validate()  # a malformed date gets its message and is left out of the filter
         return warehouse.BoardFilters(state=self.state.data or warehouse.WORKING,
-                                      day=None if self.day.errors else self.day.data)
+                                      day=None if self.day.errors else self.day.data,
+                                      time_zone=i18n.display_zone())
 
 
 class KitActionForm(FlaskForm):
