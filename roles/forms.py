@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField
+from wtforms import DateField, EmailField, IntegerField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, ValidationError
 
 from portal import people
 from portal.errors import DomainError
 from portal.i18n import LANGUAGES
+from portal.inputs import MAX_ID, whole_number
 
 
 def apply_domain_error(form: FlaskForm, exc: DomainError) -> None:
@@ -54,3 +57,34 @@ def new_password_field(label=_l("Password")) -> PasswordField:
 
 def confirm_field(of: str, label=_l("Repeat the password")) -> PasswordField:
     return PasswordField(label, validators=[EqualTo(of, _l("The passwords do not match."))])
+
+
+def id_value(value) -> int | None:
+    """``coerce=`` for a select or checkboxes of ids: empty is None; a number no row can have
+    (past 64 bits, or not a plain number) is refused as a choice, with the field's message."""
+    if value is None or value == "":
+        return None
+    number = whole_number(str(value), 0)
+    if number is None:
+        raise ValueError("not an id")
+    return number
+
+
+def id_field(message=None) -> IntegerField:
+    """A hidden number that names a row (a version, a service): required and within 64 bits."""
+    message = message or _l("Reload the page and try again.")
+    return IntegerField(validators=[InputRequired(message), NumberRange(0, MAX_ID, message)])
+
+
+class DayField(DateField):
+    """A date the portal can count days from: years 1970 to 2999. A date past that (9999-12-31)
+    would overflow the moment a day is added to it; it gets a message and stays empty."""
+
+    FIRST, LAST = date(1970, 1, 1), date(2999, 12, 31)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.FIRST <= self.data <= self.LAST:
+            self.data = None
+            raise ValueError(_l("Enter a date between %(first)s and %(last)s.",
+                                first=self.FIRST.year, last=self.LAST.year))

@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import RadioField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal import orders
 from portal.money import Money
+from roles.forms import DayField
 
 HOURS = [SelectChoice(h, _l("%(num)s h", num=h)) for h in range(1, 9)]
 
@@ -20,7 +21,7 @@ HOURS = [SelectChoice(h, _l("%(num)s h", num=h)) for h in range(1, 9)]
 class WhenForm(FlaskForm):
     """A date and a time (UTC, like every time the portal shows)."""
 
-    date = DateField(_l("Date"), validators=[InputRequired(_l("Choose a date."))])
+    date = DayField(_l("Date"), validators=[InputRequired(_l("Choose a date."))])
     time = TimeField(_l("Start time (UTC)"), validators=[InputRequired(_l("Choose a time."))])
 
     def start(self) -> datetime:

@@ -17,6 +17,7 @@ from portal import bets, orders
 from portal.errors import DomainError, NotFound
 from portal.htmx import redirect, render
 from portal.money import Money
+from portal.inputs import page_number
 from roles.forms import apply_domain_error
 from roles.managers import bp
 
@@ -118,7 +119,7 @@ def withdraw_bet(order_id: int):
 def bets_overview():
     """The leaderboard, the house bank and, per settled order, who gets how much."""
     board = bets.leaderboard()
-    books, placed = bets.recent_settlements(request.args.get("page", 1, type=int))
+    books, placed = bets.recent_settlements(page_number())
     ids = {t.manager_id for t in board} | {b.manager_id for rows in placed.values() for b in rows}
     return render("managers/bets.html", board=board, house=bets.house_bank(), books=books,
                   placed=placed, names=orders.people_names(sorted(ids)))
