@@ -21,7 +21,7 @@ from portal import client_billing, clock, ledger, runs, worker_billing
 from portal.errors import DomainError
 from portal.money import Money
 from portal.htmx import redirect, render
-from roles.forms import DayField, apply_domain_error
+from roles.forms import DayField, MoneyField, apply_domain_error
 from roles.managers import bp
 from roles.managers.forms import EmptyForm
 
@@ -42,8 +42,8 @@ class RangeForm(FlaskForm):
 
 class BonusForm(FlaskForm):
     worker = StringField(_l("Worker's email"), validators=[DataRequired(_l("Enter the worker's email."))])
-    amount = StringField(_l("Amount (CU)"), validators=[DataRequired(_l("Enter an amount."))],
-                         render_kw={"inputmode": "decimal"})
+    amount = MoneyField(_l("Amount (CU)"), validators=[DataRequired(_l("Enter an amount."))],
+                        minimum=Money(1), maximum=worker_billing.MAX_BONUS)
     reason = TextAreaField(_l("Why"), validators=[DataRequired(_l("Say why the bonus is given.")),
                                                   Length(max=500)])
 
@@ -171,10 +171,7 @@ def give_bonus():
             worker_id = worker_billing.worker_by_email(form.worker.data)
             if worker_id is None:
                 raise DomainError(_l("There is no worker with this email."), field="worker")
-            try:
-                amount = Money.parse(form.amount.data)
-            except ValueError:
-                raise DomainError(_l("Enter an amount like 25 or 12.50."), field="amount") from None
+            amount = form.amount.money
             worker_billing.give_bonus(worker_id, amount, form.reason.data, by=current_user)
         except DomainError as exc:
             apply_domain_error(form, exc)

@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from portal import client_billing, clock, runs, worker_billing
@@ -130,3 +131,17 @@ def test_the_demo_clock_moves_to_sunday_evening_and_month_end_only_in_demo_mode(
         assert clock.now() == at(2027, 1, 3, 20, 1)
     finally:
         app.config["DEMO"] = False
+
+
+@pytest.mark.parametrize(("amount", "message"), [
+    ("99999999999999999999", "At most 10 000.00 CU."), ("10000.01", "At most 10 000.00 CU."),
+    ("0", "At least 0.01 CU."), ("1e9", "Enter an amount like 25 or 12.50."),
+    ("9" * 5000, "Enter an amount like 25 or 12.50."),
+])
+def test_a_bonus_amount_out_of_bounds_gets_a_message_and_gives_nothing(client, login_as, db, amount, message):
+    login_as("manager")
+    worker = factories.user("worker")
+    refused = client.post("/manager/billing/bonuses", data={"worker": worker.email, "amount": amount, "reason": "Hm"})
+    assert refused.status_code == 422
+    assert message in refused.get_data(as_text=True).replace("\u00a0", " ")
+    assert worker_billing.statement(worker.id).lines == []
