@@ -3,12 +3,10 @@ and in demo mode the clock moved to the next billing moment."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask import Response, abort, current_app, flash, request, url_for
+from flask import abort, current_app, flash, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,6 +19,7 @@ from portal import client_billing, clock, ledger, runs, worker_billing
 from portal.errors import DomainError
 from portal.money import Money
 from portal.htmx import redirect, render
+from portal.spreadsheets import csv_response
 from roles.forms import DayField, MoneyField, apply_domain_error
 from roles.managers import bp
 from roles.managers.forms import EmptyForm
@@ -141,11 +140,7 @@ def billing_csv(report: str):
     form = RangeForm(request.args)
     form.validate()
     period = _period(form)
-    out = io.StringIO()
-    csv.writer(out).writerows(_csv_rows(report, period))
-    name = f"{report}-{period.since}-{period.until}.csv"
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return csv_response(_csv_rows(report, period), f"{report}-{period.since}-{period.until}.csv")
 
 
 @bp.post("/billing/runs/<any(weekly, monthly):kind>")
