@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal import orders
 from portal.money import Money
-from roles.forms import DayField
+from roles.forms import DayField, id_value
 
 HOURS = [SelectChoice(h, _l("%(num)s h", num=h)) for h in range(1, 9)]
 
@@ -29,7 +29,7 @@ class WhenForm(FlaskForm):
 
 
 class BookingForm(WhenForm):
-    service_type = SelectField(_l("Service"), coerce=int,
+    service_type = SelectField(_l("Service"), coerce=id_value,
                                validators=[InputRequired(_l("Choose a service."))])
     description = TextAreaField(_l("What needs doing"), validators=[
         DataRequired(_l("Say what needs doing.")), Length(max=2000)])
