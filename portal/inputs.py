@@ -1,8 +1,8 @@
 """Bounded integers from URLs and query strings, so a crafted number is a 404, never a crash.
 
-Both databases keep ids in at most 64 signed bits: SQLite raises ``OverflowError`` for a
-larger Python int and PostgreSQL for one past its column type. Anything a visitor types is
-therefore bounded before it reaches a query.
+Ids are INTEGER columns: 32 signed bits on PostgreSQL, which refuses a larger parameter
+("integer out of range"); SQLite raises ``OverflowError`` past 64 bits. Anything a visitor
+types is therefore bounded to what every id column holds before it reaches a query.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from flask import abort, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
-# The largest id either database can hold (a signed 64-bit integer).
-MAX_ID = 2**63 - 1
+# The largest id an INTEGER column holds on PostgreSQL (SQLite's are larger): no row has more.
+MAX_ID = 2**31 - 1
 # Pages past this are empty anyway (25 rows a page); the offset stays far from overflowing.
 MAX_PAGE = 1_000_000
 
-_WHOLE = re.compile(r"[0-9]{1,19}")  # ASCII digits only: int() would also take "١٢" and "1_000"
+_WHOLE = re.compile(r"[0-9]{1,30}")  # ASCII digits only: int() would also take "١٢" and "1_000"
 
 
 class BoundedIntConverter(IntegerConverter):

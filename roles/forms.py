@@ -63,7 +63,7 @@ def confirm_field(of: str, label=_l("Repeat the password")) -> PasswordField:
 
 def id_value(value) -> int | None:
     """``coerce=`` for a select or checkboxes of ids: empty is None; a number no row can have
-    (past 64 bits, or not a plain number) is refused as a choice, with the field's message."""
+    (past MAX_ID, or not a plain number) is refused as a choice, with the field's message."""
     if value is None or value == "":
         return None
     number = whole_number(str(value), 0)
@@ -73,7 +73,7 @@ def id_value(value) -> int | None:
 
 
 def id_field(message=None) -> IntegerField:
-    """A hidden number that names a row (a version, a service): required and within 64 bits."""
+    """A hidden number that names a row (a version, a service): required, at most MAX_ID."""
     message = message or _l("Reload the page and try again.")
     return IntegerField(validators=[InputRequired(message), NumberRange(0, MAX_ID, message)])
 
