@@ -71,5 +71,8 @@ def url_with_query(endpoint: str, **changes) -> str:
     for name, value in changes.items():
         args.setlist(name, [str(value)])
     query = urlencode(list(args.items(multi=True)))
-    path = url_for(endpoint, **(request.view_args or {}))
+    # The path's own arguments belong to this page's rule only (a fragment may be rendered
+    # by an action on another URL, /kits/5/ready, whose kit_id the board does not take).
+    own = (request.view_args or {}) if endpoint == request.endpoint else {}
+    path = url_for(endpoint, **own)
     return f"{path}?{query}" if query else path
