@@ -61,6 +61,19 @@ def init_app(app) -> None:
     """Every ``<int:…>`` in the portal's URLs is bounded (register before the blueprints)."""
     app.url_map.converters["int"] = BoundedIntConverter
     app.jinja_env.globals["url_with_query"] = url_with_query
+    app.before_request(refuse_nul_characters)
+
+
+def refuse_nul_characters() -> None:
+    """400 for a query or form value holding U+0000: nobody types it, and PostgreSQL's text
+    cannot hold it (psycopg refuses the whole query, which was a 500 on every search box)."""
+    sources = [request.args]
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        sources.append(request.form)  # CSRF protection reads it right after anyway
+    for values in sources:
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                abort(400)
 
 
 def url_with_query(endpoint: str, **changes) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from werkzeug.routing import IntegerConverter
 
+from portal import orders
 from portal.inputs import MAX_ID
 from tests import factories
 from tests.authz_matrix import browser, url_of, who_may_open
@@ -135,3 +136,16 @@ def test_every_form_survives_numbers_past_64_bits(app, db):
                 crashes.append(f"POST {path} with {huge}: {status}")
     assert posted > 30
     assert not crashes, "\n".join(crashes)
+
+
+def test_a_nul_character_in_a_search_or_a_form_is_a_bad_request(client, login_as, db):
+    """PostgreSQL's text cannot hold U+0000: each of these was a 500 there."""
+    login_as("manager")
+    for url in ("/manager/people?q=a%00b", "/manager/orders?q=a%00b", "/manager/orders?client=a%00b",
+                "/manager/emails?q=a%00b", "/manager/applicants?q=a%00b"):
+        assert client.get(url).status_code == 400, url
+    response = client.post("/manager/service-types/new", data={
+        "code": "garden", "name_en": "Gar\x00den", "name_ru": "Сад", "base_price": "10"})
+    assert response.status_code == 400
+    assert orders.list_service_types() == []
+    assert client.get("/manager/people?q=ab").status_code == 200
