@@ -1,4 +1,6 @@
-"""Bounded integers from URLs and query strings, so a crafted number is a 404, never a crash.
+"""Well-formed input before any view runs: bounded integers from URLs and query strings (a
+crafted number is a 404, never a crash), no NUL characters, and links that keep a page's
+query string without handing it to ``url_for``.
 
 Ids are INTEGER columns: 32 signed bits on PostgreSQL, which refuses a larger parameter
 ("integer out of range"); SQLite raises ``OverflowError`` past 64 bits. Anything a visitor
