@@ -14,7 +14,7 @@ PAST_64_BITS = 99999999999999999999  # > 2**64
 CRAFTED_QUERY = ("page=99999999999999999999&endpoint=x&_method=POST&_external=1&_anchor=x"
                  "&service_type=99999999999999999999&vacancy=99999999999999999999&weeks=99999999999999999999"
                  "&q=%23999999999999999999999&client=%25&worker=_&since=9999-12-31&until=9999-12-31"
-                 "&date_from=0001-01-01&date_to=9999-12-31")
+                 "&date_from=0001-01-01&date_to=9999-12-31&day=9999-12-31")
 
 
 def _get_rules(app):
