@@ -2,7 +2,7 @@
 picture re-encoded, resized or with bytes appended is refused like the same file
 
 Revision ID: 0013
-Revises: 0007_bets_quality
+Revises: 0009
 
 Photos stored earlier get their difference hash from the stored (re-encoded) picture, which is
 within a bit or two of the upload's; their pixel digest stays empty (the upload's pixels are gone).
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0013'
-down_revision = '0007_bets_quality'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
