@@ -9,7 +9,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as config_module
-from portal import errors_pages, health, i18n, security
+from portal import errors_pages, health, i18n, inputs, security
 from portal.extensions import babel, csrf, db, login_manager
 from portal.money import Money
 from portal.people import passwords
@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None, *, roles: str = "all") -> Flask:
     app.config.update(config_module.load(test_config))
     app.config["PORTAL_PART"] = roles
     logging.basicConfig(level=logging.INFO)
+    inputs.init_app(app)  # before any route: it bounds every <int:…>
 
     _init_extensions(app)
     _init_templates(app)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from portal import timezones
 from portal.db import db
+from portal.inputs import whole_number
 from portal.errors import NotFound
 from portal.orders.models import (
     ACTIVE_STATES, BUSY_STATES, FINAL_STATES, STATES, Feedback, Order, OrderPhoto, TimelineEntry,
@@ -89,18 +90,22 @@ def search_orders(f: OrderFilters, page: int = 1, per_page: int = 25):
         stmt = stmt.where(Order.starts_at < timezones.start_of_day(f.date_to + timedelta(days=1), zone))
     if f.service_type_id:
         stmt = stmt.where(Order.service_type_id == f.service_type_id)
+    # autoescape: a "%" or "_" typed in a search box is a character, not a wildcard.
     for who, column in ((f.client, Order.client_id), (f.worker, Order.worker_id)):
         if who.strip():
             person = aliased(User)
-            like = f"%{who.strip().lower()}%"
+            text = who.strip().lower()
             stmt = stmt.join(person, person.id == column).where(
-                or_(func.lower(person.name).like(like), person.email.like(like)))
+                or_(func.lower(person.name).contains(text, autoescape=True),
+                    person.email.contains(text, autoescape=True)))
     q = f.q.strip()
     if q:
-        like = f"%{q.lower()}%"
-        conditions = [func.lower(Order.address).like(like), func.lower(Order.description).like(like)]
-        if q.lstrip("#").isdigit():
-            conditions.append(Order.id == int(q.lstrip("#")))
+        text = q.lower()
+        conditions = [func.lower(Order.address).contains(text, autoescape=True),
+                      func.lower(Order.description).contains(text, autoescape=True)]
+        # "#123" or "123" is also an order number; one no order can have is just text.
+        if (number := whole_number(q.removeprefix("#"), 1)) is not None:
+            conditions.append(Order.id == number)
         stmt = stmt.where(or_(*conditions))
     return _page(_with_people(stmt.order_by(Order.starts_at.desc(), Order.id.desc())), page, per_page)
 

@@ -7,12 +7,13 @@ from datetime import datetime
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import RadioField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from portal import i18n, orders, timezones
 from portal.money import Money
+from roles.forms import DayField, id_value
 
 HOURS = [SelectChoice(h, _l("%(num)s h", num=h)) for h in range(1, 9)]
 
@@ -20,7 +21,7 @@ HOURS = [SelectChoice(h, _l("%(num)s h", num=h)) for h in range(1, 9)]
 class WhenForm(FlaskForm):
     """A date and a time on the client's own clock (their zone); the order keeps it in UTC."""
 
-    date = DateField(_l("Date"), validators=[InputRequired(_l("Choose a date."))])
+    date = DayField(_l("Date"), validators=[InputRequired(_l("Choose a date."))])
     time = TimeField(_l("Start time"), validators=[InputRequired(_l("Choose a time."))])
 
     def validate_time(self, field) -> None:
@@ -37,7 +38,7 @@ class WhenForm(FlaskForm):
 
 
 class BookingForm(WhenForm):
-    service_type = SelectField(_l("Service"), coerce=int,
+    service_type = SelectField(_l("Service"), coerce=id_value,
                                validators=[InputRequired(_l("Choose a service."))])
     description = TextAreaField(_l("What needs doing"), validators=[
         DataRequired(_l("Say what needs doing.")), Length(max=2000)])

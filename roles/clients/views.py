@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from portal import client_billing, i18n, orders, warehouse
 from portal.errors import DomainError, NotFound
 from portal.htmx import redirect, render, wants_fragment
+from portal.inputs import page_number, whole_number
 from roles import order_pages
 from roles.clients import bp
 from roles.clients.forms import BookingForm, ProblemForm, RateForm, WhenForm
@@ -21,7 +22,7 @@ from roles.forms import apply_domain_error
 @bp.get("/")
 def home():
     """CL-1: the client's orders (upcoming, in progress, past) and "Request help"."""
-    lists = orders.client_orders(current_user.id, request.args.get("page", 1, type=int))
+    lists = orders.client_orders(current_user.id, page_number())
     return render("clients/home.html", "clients/_past_orders.html", lists=lists)
 
 
@@ -74,7 +75,7 @@ def book():
 @bp.get("/orders/estimate")
 def estimate():
     """The live price estimate while the booking form is filled (htmx)."""
-    return render("clients/_estimate.html", estimate=_estimate_for(request.args.get("service_type", type=int)))
+    return render("clients/_estimate.html", estimate=_estimate_for(whole_number(request.args.get("service_type"), 1)))
 
 
 @bp.get("/orders/<int:order_id>")
