@@ -107,7 +107,7 @@ def test_photos_stored_before_0013_get_their_difference_hash(empty_database):
     from portal.images import reencode, same_picture
     from tests import factories
 
-    before = ScriptDirectory.from_config(alembic_config()).get_revision("0013").down_revision
+    before = ScriptDirectory.from_config(alembic_config()).get_revision("0013_photo_fingerprints").down_revision
     migrate(empty_database, command.upgrade, before)
     stored = reencode(factories.encoded(factories.picture(seed=3), quality=90))
     with empty_database.begin() as conn:
