@@ -222,3 +222,30 @@ def run_forever(app, stop: threading.Event, tick_seconds: float = 5.0) -> None:
             except Exception:  # noqa: BLE001 - keep the schedule alive; the next tick retries
                 log.exception("scheduler tick failed")
         stop.wait(tick_seconds)
+
+
+def due_between(since: datetime, until: datetime) -> list[tuple[datetime, str, str]]:
+    """``(due_at, job, period)`` of every keyed run due in (``since``, ``until``], oldest
+    first: what the scheduler would start if the clock passed through that time (the demo's
+    jump runs them on its way and says so before it acts)."""
+    due = []
+    for job in periodic_jobs():
+        if isinstance(job.when, Every):
+            continue
+        key = job.when.previous_key(job.when.key_at(since))
+        while job.when.due_at(key) <= until:
+            if job.when.due_at(key) > since:
+                due.append((job.when.due_at(key), job.name, key))
+            key = job.when.next_key(key)
+    return sorted(due)
+
+
+def run_now(job_name: str, period_key: str) -> bool:
+    """Claim one keyed period and run its job here, in this thread (the demo's walk through
+    time); False when that period was claimed already, by the scheduler or earlier."""
+    job = next(j for j in periodic_jobs() if j.name == job_name)
+    run = runs.claim_run(job_name, period_key, started_by="demo")
+    if run is None:
+        return False
+    job.send.__self__.fn(run.id)  # the actor's own function, without the broker
+    return True

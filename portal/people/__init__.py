@@ -27,6 +27,7 @@ from portal.people.accounts import (
     purge_expired,
     register_client,
     search_people,
+    carry_sessions_over,
     session_user,
     set_active,
     set_language,
@@ -42,7 +43,7 @@ from portal.people.photos import get_photo, worker_photo
 __all__ = [
     "DEMO_PASSWORD", "LANGUAGES", "MAX_PASSWORD", "MIN_PASSWORD", "ROLES", "STAFF_ROLES",
     "InvalidLogin", "LoginThrottled", "Photo", "User", "WorkerProfile", "add_worker",
-    "authenticate", "change_password", "close_session", "counts_by_role", "create_manager",
+    "authenticate", "carry_sessions_over", "change_password", "close_session", "counts_by_role", "create_manager",
     "demo_logins", "get_person", "get_photo", "get_user", "invite_staff", "normalize_email",
     "open_session", "password_token_user", "purge_expired", "register_client", "search_people",
     "session_user", "set_active", "set_language", "set_password_with_token", "update_profile",

@@ -29,12 +29,16 @@ def accepted_payload(order_id: int) -> dict:
 
 
 def hand_over(order_id: int, staff: User) -> Kit:
-    """Open, fill, ready and issue an order's kit at once (orders the demo works through
-    before any job has run)."""
+    """Bring an order's kit, in whatever state the warehouse left it, to issued: opened,
+    the cookie in, ready, handed to the worker (the orders the demo plays out)."""
     kit = open_kit(accepted_payload(order_id))
-    mark_cookie_received(kit.id, staff)
-    mark_ready(kit.id, staff)
-    return issue_kit(kit.id, staff)
+    if kit.state in ("new", "assembling") and kit.cookie.state != "received":
+        kit = mark_cookie_received(kit.id, staff)
+    if kit.state in ("new", "assembling"):
+        kit = mark_ready(kit.id, staff)
+    if kit.state == "ready":
+        kit = issue_kit(kit.id, staff)
+    return kit
 
 
 def load_kits(people: dict[str, User]) -> None:

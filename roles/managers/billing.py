@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Response, abort, current_app, flash, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_datetime, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,7 +17,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal import client_billing, clock, ledger, runs, worker_billing
+from portal import client_billing, clock, demo, ledger, runs, worker_billing
 from portal.errors import DomainError
 from portal.money import Money
 from portal.htmx import redirect, render
@@ -93,7 +93,7 @@ def _page(bonus_form: BonusForm | None = None, status: int = 200):
     period = _period(form)
     response = render("managers/billing.html", form=form, period=period, bonus_form=bonus_form or BonusForm(),
                       button=EmptyForm(), runs=_billing_runs(), failure_label=client_billing.failure_label,
-                      **_reports(period))
+                      jumps=_jumps() if current_app.config["DEMO"] else None, **_reports(period))
     response.status_code = status
     return response
 
@@ -193,17 +193,40 @@ def billing_check():
                   total=ledger.total_of_all_postings())
 
 
+def _moment(to: str) -> datetime:
+    return next_sunday_evening(clock.now()) if to == "sunday" else next_month_end_evening(clock.now())
+
+
+def _jumps() -> dict[str, str]:
+    """What each demo clock button will do, in words, for its confirmation."""
+    return {to: jump_words(demo.preview_jump(_moment(to))) for to in ("sunday", "month_end")}
+
+
+def jump_words(jump: demo.Jump) -> str:
+    """The confirmation: "Move the portal's clock to Sunday 6 Dec, 20:01 UTC? 14 orders will …"."""
+    parts = [_("Move the portal's clock to %(when)s UTC?", when=format_datetime(jump.to, "EEEE d MMM, HH:mm")),
+             ngettext("%(num)s order will play out as its worker and client would.",
+                      "%(num)s orders will play out as their workers and clients would.", jump.orders)]
+    if jump.weekly_invoices:
+        parts.append(_("Weekly invoices will be issued and charged."))
+    if jump.monthly_payouts:
+        parts.append(_("Monthly payouts will be paid."))
+    parts.append(_("Everyone stays signed in; the clock cannot be moved back."))
+    return " ".join(parts)
+
+
 @bp.post("/billing/clock/<any(sunday, month_end):to>")
 def billing_clock(to: str):
-    """Demo only: move the portal clock to the next billing moment, so the runs happen."""
+    """Demo only: move the portal clock to the next billing moment; the orders in the skipped
+    time play out and the runs due meanwhile happen on the way."""
     if not current_app.config["DEMO"]:
         abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    moment = next_sunday_evening(clock.now()) if to == "sunday" else next_month_end_evening(clock.now())
-    clock.advance(moment - clock.now())
-    flash(_("The clock now says %(when)s; the scheduler starts the run within seconds.",
-            when=moment.strftime("%Y-%m-%d %H:%M UTC")), "success")
+    jump = demo.jump_to(_moment(to))
+    flash(" ".join([
+        _("The portal's clock now says %(when)s UTC.", when=format_datetime(jump.to, "EEEE d MMM, HH:mm")),
+        ngettext("%(num)s order played out.", "%(num)s orders played out.", jump.orders)]), "success")
     return redirect(url_for("managers.billing"))
 
 
