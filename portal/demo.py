@@ -32,11 +32,21 @@ from portal.warehouse import demo as warehouse_demo
 
 log = logging.getLogger(__name__)
 
+
 # What the jobs side lends the walk (``jobs.init_app`` sets it; portal never imports jobs):
 # hand pending events to their consumers now; the keyed runs due in a span; run one now.
-_deliver: Callable[[], int] = lambda: 0
-_due_between: Callable[[datetime, datetime], list[tuple[datetime, str, str]]] = lambda since, until: []
-_run_now: Callable[[str, str], bool] = lambda job, period: False
+# Without jobs the walk delivers and runs nothing.
+def _deliver() -> int:
+    return 0
+
+
+def _due_between(since: datetime, until: datetime) -> list[tuple[datetime, str, str]]:
+    return []
+
+
+def _run_now(job: str, period: str) -> bool:
+    return False
+
 
 STORY_WEEKS = 5  # over a month: last month's payout has earnings whatever today's date
 CARDS = {"client@mcf.test": "4242424242424242", "client.ru@mcf.test": "4242424242424242",
