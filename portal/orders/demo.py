@@ -30,7 +30,7 @@ CLIENTS = ("client@mcf.test", "client.ru@mcf.test", "felix@mcf.test", "luna@mcf.
 CHORES = ["Tidy the living room", "Water the roses", "Feed the goldfish", "Buy milk and fish"]
 
 HandOver = Callable[[Order], None]
-# Called two hours before an assigned order's start with (order id, its place in the walk).
+# Called four hours before an assigned order's start with (order id, its place in the walk).
 Bet = Callable[[int, int], None]
 
 
@@ -66,7 +66,7 @@ def _plan(walk, order: Order, i: int, hand_over: HandOver, bet: Bet) -> None:
         return
     if order.state != "assigned":
         return
-    walk.at(start - timedelta(hours=2), lambda: bet(order_id, i))
+    walk.at(start - timedelta(hours=4), lambda: bet(order_id, i))  # before any cancellation
     if i % 7 == 3:
         walk.at(start - timedelta(hours=3), lambda: ops.cancel_order(order_id, _person(order.client_id)))
     elif i % 9 == 5:
