@@ -12,6 +12,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Callable
@@ -23,7 +24,7 @@ from portal import bets, client_billing, clock, people, quality
 from portal.applicants.demo import load_applicants
 from portal.client_billing.weeks import CUTOFF_HOUR
 from portal.db import db
-from portal.errors import DomainError
+from portal.errors import Conflict, DomainError
 from portal.money import Money
 from portal.orders import demo as orders_demo
 from portal.people import User
@@ -112,21 +113,31 @@ def preview_jump(to: datetime) -> Jump:
                 monthly_payouts="billing.monthly_payouts" in jobs)
 
 
+# One jump at a time: a second click while the first walks would start from a stopped clock
+# halfway through. The demo runs in one process, so a process lock is enough.
+_moving = threading.Lock()
+
+
 def jump_to(to: datetime) -> Jump:
     """Move the portal's clock forward to ``to`` (demo only). The orders whose time falls in
     the skipped span play out on the way, done by their workers; the runs due meanwhile run at
     their moments; and everyone stays signed in."""
-    start = clock.now()
-    if to <= start:
-        raise DomainError(_l("The demo clock only moves forward."))
-    done = preview_jump(to)
-    people.carry_sessions_over(to - start)
-    walk = Walk()
-    with clock.walking():
-        orders_demo.play_out(walk, until=to, hand_over=_hand_over, bet=_betting(_managers()))
-        walk.run(start, to)
-    clock.move_to(to)
-    return done
+    if not _moving.acquire(blocking=False):
+        raise Conflict(_l("The portal's clock is moving already; reload the page in a moment."))
+    try:
+        start = clock.now()
+        if to <= start:
+            raise DomainError(_l("The demo clock only moves forward."))
+        done = preview_jump(to)
+        people.carry_sessions_over(to - start)
+        walk = Walk()
+        with clock.walking():
+            orders_demo.play_out(walk, until=to, hand_over=_hand_over, bet=_betting(_managers()))
+            walk.run(start, to)
+        clock.move_to(to)
+        return done
+    finally:
+        _moving.release()
 
 
 def _hand_over(order) -> None:

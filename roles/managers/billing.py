@@ -197,9 +197,12 @@ def _moment(to: str) -> datetime:
     return next_sunday_evening(clock.now()) if to == "sunday" else next_month_end_evening(clock.now())
 
 
-def _jumps() -> dict[str, str]:
-    """What each demo clock button will do, in words, for its confirmation."""
-    return {to: jump_words(demo.preview_jump(_moment(to))) for to in ("sunday", "month_end")}
+def _jumps() -> dict[str, tuple[str, str]]:
+    """Where each demo clock button moves the clock (sent back with the click, so a second
+    click of the same button finds the clock there and does nothing) and, in words, what it
+    will do, for its confirmation."""
+    return {to: (moment.isoformat(), jump_words(demo.preview_jump(moment)))
+            for to, moment in ((to, _moment(to)) for to in ("sunday", "month_end"))}
 
 
 def jump_words(jump: demo.Jump) -> str:
@@ -223,11 +226,32 @@ def billing_clock(to: str):
         abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    jump = demo.jump_to(_moment(to))
+    moment = _moment(to)
+    try:
+        if request.form.get("at"):
+            _check_target(request.form["at"], moment)
+        jump = demo.jump_to(moment)
+    except DomainError as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for("managers.billing"))
     flash(" ".join([
         _("The portal's clock now says %(when)s UTC.", when=format_datetime(jump.to, "EEEE d MMM, HH:mm")),
         ngettext("%(num)s order played out.", "%(num)s orders played out.", jump.orders)]), "success")
     return redirect(url_for("managers.billing"))
+
+
+def _check_target(sent: str, moment: datetime) -> None:
+    """The button's moment must still be the next one: a second click of the same button (the
+    clock is there already) or a stale page moves nothing."""
+    try:
+        target = datetime.fromisoformat(sent)
+    except ValueError:
+        raise DomainError(_l("The clock was not moved: reload the page and choose again.")) from None
+    if target.tzinfo is not None and target <= clock.now():
+        raise DomainError(_l("The portal's clock is already past %(when)s UTC.",
+                             when=format_datetime(target, "EEEE d MMM, HH:mm")))
+    if target != moment:
+        raise DomainError(_l("The clock was not moved: reload the page and choose again."))
 
 
 BILLING_HOUR = 20  # jobs.billing: weekly and monthly runs are due at 20:00 UTC

@@ -64,3 +64,28 @@ def test_outside_demo_mode_the_clock_is_never_kept(tmp_path):
     _init_demo_clock(SimpleNamespace(config={"DEMO": False}, instance_path=str(tmp_path)))
     clock.advance(timedelta(days=3))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_second_click_of_the_same_button_moves_the_clock_once(client, login_as, db, demo_mode):
+    clock.freeze(datetime(2026, 11, 23, 7, 0, tzinfo=UTC))
+    login_as("manager")
+    sunday = datetime(2026, 11, 29, 20, 1, tzinfo=UTC)
+    assert f'name="at" value="{sunday.isoformat()}"' in client.get("/manager/billing").get_data(as_text=True)
+    client.post("/manager/billing/clock/sunday", data={"at": sunday.isoformat()})
+    second = client.post("/manager/billing/clock/sunday", data={"at": sunday.isoformat()}, follow_redirects=True)
+    assert clock.now() == sunday
+    assert "The portal&#39;s clock is already past Sunday 29 Nov, 20:01 UTC." in second.get_data(as_text=True)
+    bad = client.post("/manager/billing/clock/sunday", data={"at": "next week"}, follow_redirects=True)
+    assert "The clock was not moved: reload the page and choose again." in bad.get_data(as_text=True)
+    assert clock.now() == sunday
+
+
+def test_a_jump_while_another_is_moving_the_clock_is_refused(client, login_as, db, demo_mode):
+    from portal import demo
+
+    clock.freeze(datetime(2026, 11, 23, 7, 0, tzinfo=UTC))
+    login_as("manager")
+    with demo._moving:  # another manager's jump is walking through the week
+        page = client.post("/manager/billing/clock/sunday", follow_redirects=True).get_data(as_text=True)
+    assert "The portal&#39;s clock is moving already" in page
+    assert clock.now() == datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
