@@ -28,6 +28,10 @@ SERVICES = [
 ]
 CLIENTS = ("client@mcf.test", "client.ru@mcf.test", "felix@mcf.test", "luna@mcf.test")
 CHORES = ["Tidy the living room", "Water the roses", "Feed the goldfish", "Buy milk and fish"]
+# What people write is in their own language.
+CHORES_RU = ["Прибрать в гостиной", "Полить розы", "Покормить золотую рыбку", "Купить молока и рыбы"]
+PROBLEM = {"en": "A vase is broken.", "ru": "Разбита ваза."}
+PRAISE = {"en": "Purrfect work", "ru": "Мурр, отлично!"}
 
 HandOver = Callable[[Order], None]
 # Called four hours before an assigned order's start with (order id, its place in the walk).
@@ -82,10 +86,11 @@ def _finish(order_id: int, i: int) -> None:
     order = db.session.get(Order, order_id)
     ops.finish_order(order_id, _person(order.worker_id), _photo("signed report"))
     client = _person(order.client_id)
+    language = "ru" if client.language == "ru" else "en"
     if i % 8 == 2:
-        ops.report_problem(order_id, client, "A vase is broken.")
+        ops.report_problem(order_id, client, PROBLEM[language])
     elif i % 3 != 2:
-        ops.rate_order(order_id, client, 4 + i % 2, "Purrfect work")
+        ops.rate_order(order_id, client, 4 + i % 2, PRAISE[language])
 
 
 def _person(user_id: int | None) -> User | None:
@@ -137,8 +142,10 @@ def load_orders(walk, people: dict[str, User], since: datetime, until: datetime,
     days = (until - since).days
     for day in range(1, days):
         start = (since + timedelta(days=day)).replace(hour=8 + day % 9, minute=0)
-        book(clients[day % len(clients)], services[day % len(services)], start,
-             booked_at=start - timedelta(days=1 + day % 3, hours=2), what=CHORES[day % len(CHORES)])
+        client = clients[day % len(clients)]
+        chores = CHORES_RU if client.language == "ru" else CHORES
+        book(client, services[day % len(services)], start,
+             booked_at=start - timedelta(days=1 + day % 3, hours=2), what=chores[day % len(chores)])
     book(clients[0], services[0], until - timedelta(minutes=20), until - timedelta(days=1),
          "Deep clean the kitchen", hours=3, done=True)
     for i, client in enumerate(clients):
