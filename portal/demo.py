@@ -49,6 +49,7 @@ def _run_now(job: str, period: str) -> bool:
     return False
 
 
+SAMPLING_PERCENT = 20  # quality control samples completed orders, so the queue shows that too
 STORY_WEEKS = 5  # over a month: last month's payout has earnings whatever today's date
 CARDS = {"client@mcf.test": "4242424242424242", "client.ru@mcf.test": "4242424242424242",
          "felix@mcf.test": "5555555555554444", "luna@mcf.test": "4242424242424242"}
@@ -182,6 +183,7 @@ def load() -> None:
             client_billing.save_card(people_by_email[email].id, number)
         for name in USUAL_CAUSES:
             quality.add_cause(name, managers[0])
+        quality.set_sampling_percent(SAMPLING_PERCENT, managers[0])
         last_cutoff = _last_weekly_cutoff(now)
         walk.at(last_cutoff - timedelta(hours=1), lambda: client_billing.save_card(
             people_by_email[DECLINING_CARD[0]].id, DECLINING_CARD[1]))
