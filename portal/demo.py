@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from portal import bets, client_billing, clock, people, quality
 from portal.applicants.demo import load_applicants
+from portal.client_billing import billing_week
 from portal.client_billing.weeks import CUTOFF_HOUR
 from portal.db import db
 from portal.errors import Conflict, DomainError
@@ -53,7 +54,8 @@ SAMPLING_PERCENT = 20  # quality control samples completed orders, so the queue 
 STORY_WEEKS = 5  # over a month: last month's payout has earnings whatever today's date
 CARDS = {"client@mcf.test": "4242424242424242", "client.ru@mcf.test": "4242424242424242",
          "felix@mcf.test": "5555555555554444", "luna@mcf.test": "4242424242424242"}
-# Luna's card is declined from the last weekly run on: one invoice unpaid, being retried.
+# Luna's card (or, in a week she owes nothing, another client's) is declined from the last
+# weekly run on: one invoice unpaid, being retried.
 DECLINING_CARD = ("luna@mcf.test", "4000000000000002")
 # The quality result form offers these; without them no case could be closed.
 USUAL_CAUSES = ["Worker arrived late", "Kit was incomplete", "Client was not at home",
@@ -185,8 +187,8 @@ def load() -> None:
             quality.add_cause(name, managers[0])
         quality.set_sampling_percent(SAMPLING_PERCENT, managers[0])
         last_cutoff = _last_weekly_cutoff(now)
-        walk.at(last_cutoff - timedelta(hours=1), lambda: client_billing.save_card(
-            people_by_email[DECLINING_CARD[0]].id, DECLINING_CARD[1]))
+        walk.at(last_cutoff - timedelta(hours=1), lambda: _card_declines_from_now(
+            billing_week(last_cutoff - timedelta(hours=1)), people_by_email[DECLINING_CARD[0]]))
         orders_demo.load_orders(walk, people_by_email, since=start, until=now,
                                 hand_over=lambda order: warehouse_demo.hand_over(order.id, staff),
                                 bet=_betting(managers))
@@ -197,6 +199,14 @@ def load() -> None:
         _deliver()
         warehouse_demo.load_kits(people_by_email)
         load_applicants(people_by_email)
+
+
+def _card_declines_from_now(week: str, preferred: User) -> None:
+    """Someone who owes for ``week`` gets a card that is declined (Luna when she does)."""
+    owing = set(db.session.scalars(select(client_billing.Charge.client_id)
+                                   .where(client_billing.Charge.week_key == week)))
+    if owing:
+        client_billing.save_card(preferred.id if preferred.id in owing else min(owing), DECLINING_CARD[1])
 
 
 def _last_weekly_cutoff(now: datetime) -> datetime:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from sqlalchemy import select
 
@@ -20,7 +22,15 @@ def _last_month_end(now: datetime) -> str:
     return f"{due:%Y-%m}"
 
 
-def test_first_start_tells_one_consistent_story(db):
+# Today, and the awkward days: just before and after a Sunday cut-off, a month's last evening.
+AWKWARD = [None, datetime(2026, 11, 29, 19, 30, tzinfo=UTC), datetime(2026, 11, 29, 20, 30, tzinfo=UTC),
+           datetime(2026, 12, 31, 19, 0, tzinfo=UTC), datetime(2027, 3, 1, 0, 30, tzinfo=UTC)]
+
+
+@pytest.mark.parametrize("today", AWKWARD, ids=lambda d: f"{d:%a-%d-%b-%H%M}" if d else "now")
+def test_first_start_tells_one_consistent_story(db, today):
+    if today:
+        clock.freeze(today)
     now = clock.now()
     demo.load()
 
