@@ -63,13 +63,21 @@ def load(test_config: dict | None = None) -> dict:
         "MAIL_FROM": env.get("MAIL_FROM", "MCF portal <noreply@mcf.test>"),
         "EMAIL_RETRY_BASE_SECONDS": float(env.get("EMAIL_RETRY_BASE_SECONDS", "30")),
         # Accounts
-        "LOGIN_FAILURE_LIMIT": 10,
-        "LOGIN_FAILURE_WINDOW": 15 * 60,
+        # Failures in the window that refuse an account from one address, and an address on
+        # any accounts; an account failing from anywhere is only slowed (one check per
+        # LOGIN_SLOW_SECONDS from addresses it never signed in from) and its owner emailed.
+        "LOGIN_FAILURE_LIMIT": int(env.get("LOGIN_FAILURE_LIMIT", "10")),
+        "LOGIN_ADDRESS_FAILURE_LIMIT": int(env.get("LOGIN_ADDRESS_FAILURE_LIMIT", "30")),
+        "LOGIN_FAILURE_WINDOW": int(env.get("LOGIN_FAILURE_WINDOW", str(15 * 60))),
+        "LOGIN_SLOW_SECONDS": int(env.get("LOGIN_SLOW_SECONDS", "10")),
         "SESSION_LIFETIME": 14 * 24 * 3600,
         "PASSWORD_TIME_COST": 3,
         "PASSWORD_MEMORY_COST": 64 * 1024,
         # Jobs
         "OUTBOX_RESEND_AFTER": 30,
+        # A run's execution renews its lease while it works; a run whose lease ran out (message
+        # lost, process killed) is dispatched again by the scheduler's next tick.
+        "RUN_LEASE_SECONDS": int(env.get("RUN_LEASE_SECONDS", "60")),
         "RUN_JOBS_IN_PROCESS": False,
         # Warehouse: where workers pick up kits, and the sandbox bakery's manners (SPEC WH-2):
         # sometimes slow, sometimes down. Tests start with a calm bakery and set what they test.

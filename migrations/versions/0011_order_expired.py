@@ -1,13 +1,13 @@
 """orders: the final state 'expired' (no worker was found before the start)
 
 Revision ID: 0011
-Revises: 0007_bets_quality
+Revises: 0009_run_leases
 """
 from alembic import op
 
 
 revision = '0011'
-down_revision = '0007_bets_quality'
+down_revision = '0009_run_leases'
 branch_labels = None
 depends_on = None
 

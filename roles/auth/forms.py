@@ -41,3 +41,7 @@ class PasswordForm(FlaskForm):
 class SetPasswordForm(FlaskForm):
     password = new_password_field()
     confirm = confirm_field("password")
+
+
+class ConfirmRegistrationForm(FlaskForm):
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
