@@ -14,7 +14,7 @@ import itertools
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Callable
 
 from flask_babel import lazy_gettext as _l
@@ -23,7 +23,6 @@ from sqlalchemy import func, select
 from portal import bets, client_billing, clock, people, quality
 from portal.applicants.demo import load_applicants
 from portal.client_billing import billing_week
-from portal.client_billing.weeks import CUTOFF_HOUR
 from portal.db import db
 from portal.errors import Conflict, DomainError
 from portal.money import Money
@@ -210,10 +209,8 @@ def _card_declines_from_now(week: str, preferred: User) -> None:
 
 
 def _last_weekly_cutoff(now: datetime) -> datetime:
-    """The latest Sunday cut-off before ``now`` (the week of a charge made just before it)."""
-    sunday = now.date() - timedelta(days=(now.weekday() + 1) % 7)
-    cutoff = datetime.combine(sunday, time(CUTOFF_HOUR), now.tzinfo)
-    return cutoff if cutoff < now else cutoff - timedelta(days=7)
+    """The latest Sunday cut-off (in the portal's zone) at or before ``now``."""
+    return client_billing.week_cutoff(client_billing.BILLING_WEEKS.latest_due(now))
 
 
 def _close_older_cases(managers: list[User], before: datetime) -> None:

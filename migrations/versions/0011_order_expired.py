@@ -1,13 +1,13 @@
 """orders: the final state 'expired' (no worker was found before the start)
 
-Revision ID: 0011
-Revises: 0009_run_leases
+Revision ID: 0011_order_expired
+Revises: 0013_photo_fingerprints
 """
 from alembic import op
 
 
-revision = '0011'
-down_revision = '0009_run_leases'
+revision = '0011_order_expired'
+down_revision = '0013_photo_fingerprints'
 branch_labels = None
 depends_on = None
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+import random
 import secrets
 from datetime import datetime, timedelta
 from typing import Callable
@@ -39,11 +40,17 @@ Bet = Callable[[int, int], None]
 
 
 def _photo(text: str) -> bytes:
-    """A picture never seen before (a reused photo is refused), also across restarts."""
+    """A picture never seen before, also across restarts: random blocks, so that its difference
+    hash differs too (a reused or merely recoloured photo is refused)."""
     seed = secrets.token_hex(4)
-    n = int(seed, 16)
-    img = Image.new("RGB", (480, 360), (180 + n % 70, 160 + n // 70 % 60, 120 + n // 4200 % 120))
-    ImageDraw.Draw(img).text((20, 20), f"{text} {seed}", fill=(30, 30, 30))
+    rnd = random.Random(seed)
+    img = Image.new("RGB", (480, 360), (rnd.randint(150, 240), rnd.randint(150, 240), rnd.randint(150, 240)))
+    draw = ImageDraw.Draw(img)
+    for _ in range(12):
+        x, y = rnd.randrange(0, 440), rnd.randrange(0, 320)
+        draw.rectangle((x, y, x + rnd.randint(40, 200), y + rnd.randint(40, 160)),
+                       fill=tuple(rnd.randint(0, 255) for _ in range(3)))
+    draw.text((20, 20), f"{text} {seed}", fill=(30, 30, 30))
     out = io.BytesIO()
     img.save(out, format="PNG")
     return out.getvalue()

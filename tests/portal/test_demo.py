@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,12 +15,8 @@ from portal.worker_billing import Payout
 
 
 def _last_month_end(now: datetime) -> str:
-    """The month whose payout was due last (its last day, 20:00 UTC)."""
-    first = now.replace(day=1, hour=20, minute=0, second=0, microsecond=0)
-    due = first - timedelta(days=1)
-    if due > now:
-        due = (due.replace(day=1) - timedelta(days=1))
-    return f"{due:%Y-%m}"
+    """The month whose payout was due last (its last day, 20:00 in the portal's zone)."""
+    return worker_billing.PAYOUT_MONTHS.latest_due(now)
 
 
 # Today, and the awkward days: just before and after a Sunday cut-off, a month's last evening.
@@ -28,11 +25,13 @@ AWKWARD = [None, datetime(2026, 11, 29, 19, 30, tzinfo=UTC), datetime(2026, 11, 
 
 
 @pytest.mark.parametrize("today", AWKWARD, ids=lambda d: f"{d:%a-%d-%b-%H%M}" if d else "now")
-def test_first_start_tells_one_consistent_story(db, today):
+def test_first_start_tells_one_consistent_story(db, today, caplog):
     if today:
         clock.freeze(today)
     now = clock.now()
-    demo.load()
+    with caplog.at_level(logging.INFO, logger="portal.demo"):
+        demo.load()
+    assert [r.getMessage() for r in caplog.records if "refused" in r.getMessage()] == []  # every step went through
 
     # The books balance: every entry, order, invoice and payout against the ledger.
     assert ledger.unbalanced_entries() == []
@@ -81,6 +80,11 @@ def test_first_start_tells_one_consistent_story(db, today):
     for timeline in entries.values():
         assert timeline[0].kind == "booked"
         assert [e.at for e in timeline] == sorted(e.at for e in timeline)
+
+    # Every completed order has its check-in photo and the signed report.
+    completed = [o.id for o in db.session.scalars(select(orders.Order).where(orders.Order.state == "completed"))]
+    photos = db.session.scalars(select(orders.OrderPhoto.order_id).where(orders.OrderPhoto.order_id.in_(completed)))
+    assert sorted(photos) == sorted(completed * 2)
 
     # Every state of an order is there to look at.
     assert set(db.session.scalars(select(orders.Order.state))) == set(orders.STATES)

@@ -29,14 +29,16 @@ def test_the_buttons_say_what_the_jump_will_do_and_every_page_shows_the_portals_
     for hours in (3, 30, 60):
         book(service=service, hours_ahead=hours)
     page = client.get("/manager/billing").get_data(as_text=True)
-    assert ("Move the portal&#39;s clock to Sunday 29 Nov, 20:01 UTC? 3 orders will play out as their "
+    assert ("Move the portal&#39;s clock to Sunday 29 Nov 2026, 20:01 (UTC)? 3 orders will play out as their "
             "workers and clients would. Weekly invoices will be issued and charged.") in page
-    assert "Move the portal&#39;s clock to Monday 30 Nov, 20:01 UTC?" in page and "Monthly payouts will be paid." in page
-    assert 'data-testid="portal-clock"' in page and "Mon 23 Nov 2026, 07:00 UTC" in page
+    assert "Move the portal&#39;s clock to Monday 30 Nov 2026, 20:01 (UTC)?" in page
+    assert "Monthly payouts will be paid." in page
+    assert 'data-testid="portal-clock"' in page and "in the portal it is 23 Nov 2026, 07:00 (UTC)" in page
 
     client.post("/manager/billing/clock/sunday", headers={"Accept-Language": "en"})
     home = client.get("/manager/").get_data(as_text=True)
-    assert "Sun 29 Nov 2026, 20:01 UTC" in home and "3 orders played out." in home
+    assert "in the portal it is 29 Nov 2026, 20:01 (UTC)" in home
+    assert "The portal&#39;s clock now says Sunday 29 Nov 2026, 20:01 (UTC). 3 orders played out." in home
 
 
 def test_no_banner_when_the_clock_tells_the_real_time(client, login_as, db, demo_mode):
@@ -74,7 +76,7 @@ def test_a_second_click_of_the_same_button_moves_the_clock_once(client, login_as
     client.post("/manager/billing/clock/sunday", data={"at": sunday.isoformat()})
     second = client.post("/manager/billing/clock/sunday", data={"at": sunday.isoformat()}, follow_redirects=True)
     assert clock.now() == sunday
-    assert "The portal&#39;s clock is already past Sunday 29 Nov, 20:01 UTC." in second.get_data(as_text=True)
+    assert "The portal&#39;s clock is already past Sunday 29 Nov 2026, 20:01 (UTC)." in second.get_data(as_text=True)
     bad = client.post("/manager/billing/clock/sunday", data={"at": "next week"}, follow_redirects=True)
     assert "The clock was not moved: reload the page and choose again." in bad.get_data(as_text=True)
     assert clock.now() == sunday
