@@ -6,6 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
+from portal.timezones import DEFAULT_ZONE
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -30,6 +32,17 @@ def database_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     return url
+
+
+def time_zone(name: str) -> str:
+    """An IANA zone name, refused at start-up when the zone database does not know it."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(name)
+    except (ValueError, LookupError):
+        raise RuntimeError(f"PORTAL_TIME_ZONE={name!r} is not an IANA time zone (e.g. Europe/Moscow)") from None
+    return name
 
 
 def load(test_config: dict | None = None) -> dict:
@@ -93,6 +106,8 @@ def load(test_config: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "en",
+        # The business zone: the Sunday cut-off, the month's end and the default for people.
+        "PORTAL_TIME_ZONE": env.get("PORTAL_TIME_ZONE") or DEFAULT_ZONE,
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "portal" / "translations"),
         "PER_PAGE": 25,
         # The applicant site (SPEC §11). Rate limits count per client address; the address
@@ -111,4 +126,6 @@ def load(test_config: dict | None = None) -> dict:
     if test_config:
         cfg.update(test_config)
         cfg["SQLALCHEMY_DATABASE_URI"] = database_url(cfg["SQLALCHEMY_DATABASE_URI"])
+    cfg["PORTAL_TIME_ZONE"] = time_zone(cfg["PORTAL_TIME_ZONE"])
+    cfg["BABEL_DEFAULT_TIMEZONE"] = cfg["PORTAL_TIME_ZONE"]
     return cfg

@@ -394,7 +394,7 @@ def notify_managers(limit: int = 500) -> int:
         link = external_url("managers.applications")
         for manager in people.search_people("manager", "", 1, per_page=100).items:
             if manager.active:
-                notifications.queue_email(manager.email, "applicant_digest", manager.language,
+                notifications.queue_email(manager.email, "applicant_digest", manager.language, time_zone=manager.time_zone,
                                           name=manager.name, applications=found, link=link)
     return len(found)
 

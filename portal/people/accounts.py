@@ -18,7 +18,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from portal import clock, notifications
+from portal import clock, notifications, timezones
 from portal.db import db, locked, transaction
 from portal.errors import Conflict, DomainError, NotFound
 from portal.events import publish
@@ -111,6 +111,15 @@ def _valid_language(language: str) -> str:
     return language
 
 
+def _valid_time_zone(time_zone: str | None) -> str | None:
+    """An IANA zone from the list, or None (blank: the portal's zone)."""
+    if not (time_zone or "").strip():
+        return None
+    if (valid := timezones.valid_zone(time_zone)) is None:
+        raise DomainError(_l("Choose a time zone from the list, e.g. Europe/Moscow."), field="time_zone")
+    return valid
+
+
 def _new_password_hash(password: str, field: str = "password") -> str:
     """Hash a new password after checking its length (hashing is slow: call it before the transaction)."""
     if not MIN_PASSWORD <= len(password or "") <= MAX_PASSWORD:
@@ -130,12 +139,12 @@ def _public(user: User) -> dict:
 # --- creating accounts ---------------------------------------------------------------
 
 def _new_account(role: str, email: str, name: str, language: str, *,
-                 password_hash: str | None = None, address: str = "") -> User:
+                 password_hash: str | None = None, address: str = "", time_zone: str | None = None) -> User:
     """Insert an account in the current transaction; a taken email is refused."""
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise DomainError(EMAIL_TAKEN, field="email")
     user = User(email=email, password_hash=password_hash, role=role, name=name, address=address,
-                language=language, active=True, created_at=clock.now())
+                language=language, time_zone=time_zone, active=True, created_at=clock.now())
     db.session.add(user)
     try:
         with db.session.begin_nested():
@@ -155,32 +164,39 @@ def _issue_password_link(user: User) -> str:
     return external_url("auth.set_password", token=token)
 
 
-def _open_client_account(email: str, name: str, address: str, language: str, password_hash: str) -> User:
+def _open_client_account(email: str, name: str, address: str, language: str, password_hash: str,
+                         time_zone: str | None = None) -> User:
     with transaction():
         user = _new_account("client", email, name, language, password_hash=password_hash,
-                            address=address)
+                            address=address, time_zone=time_zone)
         publish("client.registered", _public(user))
-        notifications.queue_email(user.email, "welcome", user.language, name=user.name)
+        notifications.queue_email(user.email, "welcome", user.language, time_zone=user.time_zone, name=user.name)
     return user
 
 
-def register_client(email: str, password: str, name: str, address: str, language: str = "en") -> User:
+def register_client(email: str, password: str, name: str, address: str, language: str = "en",
+                    time_zone: str | None = None) -> User:
     """A client account at once, for callers that know the address is theirs (demo, tests);
     the public sign-up goes through ``request_registration``."""
     email, name = valid_email(email), _valid_name(name)
     address, language = _valid_address(address, required=True), _valid_language(language)
-    return _open_client_account(email, name, address, language, _new_password_hash(password))
+    return _open_client_account(email, name, address, language, _new_password_hash(password),
+                                timezones.valid_zone(time_zone))
 
 
-def request_registration(email: str, password: str, name: str, address: str, language: str = "en") -> None:
+def request_registration(email: str, password: str, name: str, address: str, language: str = "en",
+                         time_zone: str | None = None) -> None:
     """A cat asks for a client account; the address is emailed a link that opens it.
 
     An address that already has an account is emailed a note saying so instead; the page
     and the time taken are the same either way, so nobody learns who has an account. An
     address gets at most SIGN_UP_EMAILS_PER_DAY of these emails a day.
+    ``time_zone`` is the browser's where known; one the portal does not know is ignored (the
+    portal's zone then applies, and the client may choose one on the account page).
     """
     email, name = valid_email(email), _valid_name(name)
     address, language = _valid_address(address, required=True), _valid_language(language)
+    time_zone = timezones.valid_zone(time_zone)
     password_hash = _new_password_hash(password)
     token = secrets.token_urlsafe(32)
     with transaction():
@@ -192,7 +208,7 @@ def request_registration(email: str, password: str, name: str, address: str, lan
         owner = db.session.scalar(select(User).where(User.email == email))
         db.session.add(PendingRegistration(
             token_hash=_digest(token), email=email, name=name, address=address, language=language,
-            password_hash=None if owner else password_hash, created_at=now,
+            time_zone=time_zone, password_hash=None if owner else password_hash, created_at=now,
             expires_at=now + timedelta(hours=REGISTRATION_LINK_HOURS)))
         if owner is not None:
             notifications.queue_email(owner.email, "registration_existing", owner.language,
@@ -230,7 +246,8 @@ def confirm_registration(token: str, password: str) -> User:
         if row is None:
             raise DomainError(LINK_UNUSABLE)
         row.used_at = clock.now()
-        user = _open_client_account(row.email, row.name, row.address, row.language, row.password_hash)
+        user = _open_client_account(row.email, row.name, row.address, row.language, row.password_hash,
+                                    row.time_zone)
     return user
 
 
@@ -552,13 +569,21 @@ def counts_by_role() -> dict[str, int]:
 
 # --- one's own account ---------------------------------------------------------------
 
-def update_profile(user_id: int, name: str, address: str, language: str) -> User:
-    """Anyone edits their own name, address and language; ``<role>.updated`` tells the others."""
+_KEEP = object()
+
+
+def update_profile(user_id: int, name: str, address: str, language: str, time_zone=_KEEP) -> User:
+    """Anyone edits their own name, address, language and time zone (blank: the portal's);
+    ``<role>.updated`` tells the others."""
     name, language = _valid_name(name), _valid_language(language)
+    if time_zone is not _KEEP:
+        time_zone = _valid_time_zone(time_zone)
     with transaction():
         user = _locked_user(user_id)
         # A client's address is where workers go, so a client cannot blank it.
         address = _valid_address(address, required=user.role == "client")
+        if time_zone is not _KEEP:
+            user.time_zone = time_zone  # followed by nobody else: no event
         if (user.name, user.address, user.language) != (name, address, language):
             user.name, user.address, user.language = name, address, language
             publish(f"{user.role}.updated", _public(user))

@@ -24,6 +24,8 @@ class User(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     address: Mapped[str] = mapped_column(String(300), default="")
     language: Mapped[str] = mapped_column(String(5), default="en")
+    # An IANA zone (Europe/Berlin); None: the portal's zone, whatever it is configured to.
+    time_zone: Mapped[str | None] = mapped_column(String(64), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at = mapped_column(UTCDateTime, nullable=False)
     deactivated_at = mapped_column(UTCDateTime, nullable=True)
@@ -136,6 +138,7 @@ class PendingRegistration(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     address: Mapped[str] = mapped_column(String(300))
     language: Mapped[str] = mapped_column(String(5))
+    time_zone: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the browser's, if known
     # None: the address had an account, its owner was sent a note instead of a link.
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     created_at = mapped_column(UTCDateTime, nullable=False)

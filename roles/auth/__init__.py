@@ -7,7 +7,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import people
+from portal import clock, people, timezones
 from portal.auth import (
     current_session_token, ended_by_deactivation, home_url, require_role, sign_in, sign_out,
 )
@@ -81,7 +81,8 @@ def register():
     if form.validate_on_submit():
         try:
             people.request_registration(form.email.data, form.password.data, form.name.data,
-                                        form.address.data, form.language.data)
+                                        form.address.data, form.language.data,
+                                        time_zone=form.time_zone.data)
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
@@ -126,7 +127,7 @@ def account():
     if form.validate_on_submit():
         try:
             people.update_profile(current_user.id, form.name.data, form.address.data or "",
-                                  form.language.data)
+                                  form.language.data, time_zone=form.time_zone.data or "")
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
@@ -134,7 +135,8 @@ def account():
             # A full navigation, so a new language applies to the whole page.
             return htmx_redirect(url_for("auth.account"))
     return render("auth/account.html", "auth/_profile_form.html", form=form,
-                  password_form=PasswordForm(formdata=None), profile=_own_profile())
+                  password_form=PasswordForm(formdata=None), profile=_own_profile(),
+                  zones=timezones.zone_offsets(clock.now()))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
