@@ -16,6 +16,7 @@ from typing import Callable
 
 from jobs.events import consumer
 from portal import clock, events, runs
+from portal.timezones import Periods
 
 log = logging.getLogger(__name__)
 
@@ -23,27 +24,10 @@ log = logging.getLogger(__name__)
 MAX_CATCH_UP = 400
 
 
-class Cadence:
-    """Periods with string keys; ``due_at(key)`` is when that period's run may start."""
-
-    def key_at(self, moment: datetime) -> str: ...
-    def next_key(self, key: str) -> str: ...
-    def due_at(self, key: str) -> datetime: ...
-
-    def latest_due(self, now: datetime) -> str:
-        key = self.key_at(now)
-        while self.due_at(key) > now:
-            key = self.previous_key(key)
-        return key
-
-    def previous_key(self, key: str) -> str: ...
-
-    def period_of(self, moment: datetime) -> str:
-        """The period whose run takes in work done at ``moment`` (the first due after it)."""
-        key = self.key_at(moment)
-        while self.due_at(key) <= moment:
-            key = self.next_key(key)
-        return key
+class Cadence(Periods):
+    """Periods with string keys on the UTC calendar (housekeeping); ``due_at(key)`` is when that
+    period's run may start. Billing weeks and months are the portal's own ``Periods``, in its
+    business zone (``client_billing.BILLING_WEEKS``, ``worker_billing.PAYOUT_MONTHS``)."""
 
 
 @dataclass(frozen=True)
