@@ -9,7 +9,7 @@ from portal.client_billing.loyalty import loyalty_discount_percent, next_tier, p
 from portal.client_billing.checks import problems
 from portal.client_billing.models import INVOICE_STATES, Charge, Invoice, PaymentAttempt, PaymentCard
 from portal.client_billing.queries import Statement, statement
-from portal.client_billing.reports import WeekRevenue, revenue_by_week, unpaid_invoices
+from portal.client_billing.reports import WeekRevenue, revenue_by_week, unpaid_invoice_count, unpaid_invoices
 from portal.client_billing.payments import (
     MAX_TRIES, TEST_CARDS, UnpaidInvoice, card_of, failure_label, issued, may_book, pay_invoice,
     provider, record_outcome, remove_card, require_may_book, retries_due, save_card,
@@ -21,5 +21,5 @@ __all__ = [
     "billing_week", "card_of", "charge_key", "charge_order", "failure_label", "issue_weekly_invoices", "issued",
     "loyalty_discount_percent", "may_book", "next_tier", "paid_total", "pay_invoice", "provider",
     "record_outcome", "remove_card", "require_may_book", "retries_due", "save_card", "Statement", "statement", "upcoming",
-    "WeekRevenue", "revenue_by_week", "unpaid_invoices",
+    "WeekRevenue", "revenue_by_week", "unpaid_invoice_count", "unpaid_invoices",
 ]

@@ -74,8 +74,7 @@ class OrderFilters:
     q: str = ""
 
 
-def search_orders(f: OrderFilters, page: int = 1, per_page: int = 25):
-    """Orders for managers: filter by state, dates, client, worker, service; search; newest start first."""
+def _filtered(f: OrderFilters) -> Select:
     stmt = select(Order)
     if f.state in STATES:
         stmt = stmt.where(Order.state == f.state)
@@ -98,7 +97,17 @@ def search_orders(f: OrderFilters, page: int = 1, per_page: int = 25):
         if q.lstrip("#").isdigit():
             conditions.append(Order.id == int(q.lstrip("#")))
         stmt = stmt.where(or_(*conditions))
-    return _page(_with_people(stmt.order_by(Order.starts_at.desc(), Order.id.desc())), page, per_page)
+    return stmt
+
+
+def search_orders(f: OrderFilters, page: int = 1, per_page: int = 25):
+    """Orders for managers: filter by state, dates, client, worker, service; search; newest start first."""
+    return _page(_with_people(_filtered(f).order_by(Order.starts_at.desc(), Order.id.desc())), page, per_page)
+
+
+def count_orders(f: OrderFilters) -> int:
+    """How many orders the managers' list shows with these filters (one query)."""
+    return db.session.scalar(select(func.count()).select_from(_filtered(f).subquery()))
 
 
 @dataclass

@@ -31,4 +31,11 @@
       evt.stopImmediatePropagation();
     }
   }, true);
+
+  // The header's link groups are <details>: one open at a time, closed by a click elsewhere.
+  document.addEventListener("click", function (evt) {
+    document.querySelectorAll("details.nav-group[open]").forEach(function (group) {
+      if (!group.contains(evt.target)) group.removeAttribute("open");
+    });
+  });
 })();
