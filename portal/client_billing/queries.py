@@ -41,3 +41,9 @@ def statement(client_id: int, page: int = 1, per_page: int = 20) -> Statement:
                             .order_by(Charge.charged_at.desc(), Charge.id.desc()),
                             page=page, per_page=per_page, error_out=False),
     )
+
+
+def order_charge(order_id: int) -> Charge | None:
+    """What a finished order was actually charged (one query); None until it is, and for
+    orders that are never charged (failed ones)."""
+    return db.session.scalar(select(Charge).where(Charge.order_id == order_id))

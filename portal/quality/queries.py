@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -15,8 +16,8 @@ from portal.errors import NotFound
 from portal.quality.models import REASONS, Case, Cause
 
 REASON_LABELS = {
-    "cancelled": _l("cancelled"),
-    "failed": _l("failed"),
+    "cancelled": lazy_pgettext("case reason", "order cancelled"),
+    "failed": lazy_pgettext("case reason", "order failed"),
     "problem": _l("client reported a problem"),
     "random": _l("random check"),
     "sampled": _l("sampled"),

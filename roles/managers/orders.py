@@ -10,7 +10,7 @@ from wtforms import DateField, SearchField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from portal import matching, orders
+from portal import client_billing, matching, orders
 from portal.htmx import render
 from roles import order_pages
 from roles.managers import bp
@@ -66,7 +66,8 @@ def order(order_id: int):
     explanation = matching.explanation_for(order_id)
     ranked = [row["sample_id"] for row in (explanation or {}).get("ranking", [])]
     names = orders.people_names(ranked)
-    return render("managers/orders_view.html", detail=detail, explanation=explanation, names=names)
+    return render("managers/orders_view.html", detail=detail, explanation=explanation, names=names,
+                  charge=client_billing.order_charge(order_id))
 
 
 @bp.get("/orders/<int:order_id>/photos/<any(check_in, report):kind>")
