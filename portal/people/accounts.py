@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -255,8 +256,9 @@ def authenticate(email: str, password: str, address: str) -> User:
     now = clock.now()
     if max(_recent_failures(email, address, now - window)) >= cfg["LOGIN_FAILURE_LIMIT"]:
         raise LoginThrottled(
-            _l("Too many failed sign-ins. Please wait %(minutes)s minutes and try again.",
-               minutes=int(window.total_seconds() // 60)),
+            lazy_ngettext("Too many failed sign-ins. Please wait %(num)s minute and try again.",
+                          "Too many failed sign-ins. Please wait %(num)s minutes and try again.",
+                          int(window.total_seconds() // 60)),
             retry_after=int(window.total_seconds()),
         )
     user = db.session.scalar(select(User).where(User.email == email))
