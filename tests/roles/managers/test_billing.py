@@ -90,6 +90,21 @@ def test_a_manager_starts_the_weekly_run_and_watches_its_progress(client, login_
     assert "Done: 1 of 1" in page and "2026-W48" in page
 
 
+def test_a_finding_of_the_check_reads_in_the_reader_s_language_whoever_caused_it(client, login_as, db, app):
+    from sqlalchemy import text
+
+    login_as("manager", language="ru")
+    finish(factories.user("client").id, None)
+    (invoice_id,) = client_billing.issue_weekly_invoices(client_billing.billing_week(clock.now()))
+    db.session.execute(text("UPDATE invoices SET amount_cents = 150"))
+    db.session.commit()
+    page = client.get("/manager/billing/check").get_data(as_text=True).replace("\u00a0", " ")
+    assert f"Счёт {invoice_id}: 1,50 CU, а его списания в сумме дают 100,00 CU." in page
+    result = app.test_cli_runner().invoke(args=["check-ledger"])  # the command line: English
+    assert result.exit_code == 1
+    assert f"Invoice {invoice_id}: 1.50 CU, but its charges sum to 100.00 CU." in result.output.replace("\u00a0", " ")
+
+
 def test_the_conservation_check_page_and_command_say_everything_balances(client, login_as, db, app):
     login_as("manager")
     finish(factories.user("client").id, factories.user("worker").id)
@@ -107,7 +122,7 @@ def test_the_check_command_fails_when_an_invoice_does_not_match_its_charges(clie
     db.session.get(client_billing.Invoice, invoice_id).amount_cents += 1
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["check-ledger"])
-    assert result.exit_code == 1 and f"invoice {invoice_id}" in result.output
+    assert result.exit_code == 1 and f"Invoice {invoice_id}:" in result.output
 
 
 def test_the_demo_clock_moves_to_sunday_evening_and_month_end_only_in_demo_mode(client, login_as, db, app):
