@@ -16,6 +16,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock, notifications, orders, people
+from portal.applicants.notes import NOTES
 from portal.applicants.models import (
     FINAL_STAGES, STAGES, Application, ApplicantPhoto, ApplicationNote, Attempt,
 )
@@ -24,6 +25,7 @@ from portal.errors import Conflict, DomainError, NotFound
 from portal.events import publish
 from portal.images import BadImage, reencode
 from portal.urls import external_url
+from portal.words import fact
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 # What a photo's first bytes look like, for the cheap check inside the request.
@@ -117,11 +119,10 @@ def apply(email: str, name: str, age: int | None, breed: str, fur_colour: str, a
             # The same email sent twice at the same moment: the unique index keeps one.
             raise Conflict(_l("This application is already being sent. Wait a moment and check your email.")) from None
         if again:
-            _log(app, None, _l("Applied again (%(n)s times); %(what)s.", n=app.times_applied,
-                               what=_l("the details are not changed after a decision") if app.stage in FINAL_STAGES
-                               else _l("the details are updated")))
+            _log(app, None, "applied_again_decided" if app.stage in FINAL_STAGES else "applied_again",
+                 num=app.times_applied)
         else:
-            _log(app, None, _l("Application received."))
+            _log(app, None, "received")
         publish("applicant.applied", {"application_id": app.id, "photo_id": stored.id, "again": again})
         link = external_url("applicants.status", token=token)
         _email(app, "applicant_received", status_link=link, again=again, vacancy=vacancy.name(app.language))
@@ -143,9 +144,11 @@ def open_vacancies():
     return orders.list_service_types(active_only=True)
 
 
-def _log(app: Application, author: str | None, text) -> None:
-    db.session.add(ApplicationNote(application_id=app.id, author=author, text=str(text),
-                                   created_at=clock.now()))
+def _log(app: Application, author: str | None, code: str, **params) -> None:
+    """Note a step as its code and parameters (``NOTES``), to be read in any language."""
+    assert code in NOTES, code
+    db.session.add(ApplicationNote(application_id=app.id, author=author, text="", code=code,
+                                   params={k: fact(v) for k, v in params.items()}, created_at=clock.now()))
 
 
 def _email(app: Application, template: str, **context) -> None:
@@ -170,7 +173,7 @@ def check_photo(photo_id: int) -> str:
             photo.state, photo.problem, photo.data = "refused", str(exc.message), b""
             app = db.session.scalar(select(Application).where(Application.photo_id == photo.id))
             if app is not None:
-                _log(app, None, _l("The photo could not be read: %(why)s", why=exc.message))
+                _log(app, None, "photo_unreadable", why=exc.message)
         else:
             photo.state, photo.data, photo.content_type = "ok", clean.data, clean.content_type
         return photo.state
@@ -260,7 +263,7 @@ def mark_contacted(application_id: int, by: people.User) -> Application:
     with transaction():
         app = _open(application_id, "new")
         _set_stage(app, "contacted")
-        _log(app, by.name, _l("Contacted."))
+        _log(app, by.name, "contacted")
         _email(app, "applicant_contacted")
     return app
 
@@ -275,7 +278,7 @@ def accept(application_id: int, strengths: list[str], weaknesses: list[str], by:
         app = _open(application_id, "test_taken")
         app.strengths, app.weaknesses = strengths, weaknesses
         _set_stage(app, "accepted")
-        _log(app, by.name, _l("Accepted."))
+        _log(app, by.name, "accepted")
         publish("applicant.accepted", {
             "application_id": app.id, "email": app.email, "name": app.name, "language": app.language,
             "age": app.age, "breed": app.breed, "fur_colour": app.fur_colour, "about": app.about,
@@ -294,7 +297,10 @@ def reject(application_id: int, reason: str, by: people.User) -> Application:
         _set_stage(app, "rejected")
         db.session.execute(update(Attempt).where(Attempt.application_id == app.id, Attempt.started_at.is_(None),
                                                  Attempt.withdrawn_at.is_(None)).values(withdrawn_at=clock.now()))
-        _log(app, by.name, _l("Rejected.") if not reason else _l("Rejected: %(reason)s", reason=reason))
+        if reason:
+            _log(app, by.name, "rejected_because", reason=reason)
+        else:
+            _log(app, by.name, "rejected")
         _email(app, "applicant_rejected", reason=reason)
     return app
 
@@ -307,15 +313,15 @@ def hired_photo(application_id: int) -> bytes | None:
     return photo.data if photo else None
 
 
-def record_hired(application_id: int, worker_id: int | None, problem: str = "") -> None:
+def record_hired(application_id: int, worker_id: int | None, problem="") -> None:
     """Note on the application which worker account hiring made (or why it could not)."""
     with transaction():
         app = get_application(application_id)
         if worker_id is not None:
             app.worker_id = worker_id
-            _log(app, None, _l("Worker account created."))
+            _log(app, None, "worker_created")
         else:
-            _log(app, None, _l("The worker account could not be created: %(why)s", why=problem))
+            _log(app, None, "worker_not_created", why=problem)
 
 
 # --- the managers' digest --------------------------------------------------------------------
