@@ -67,6 +67,16 @@ class Period:
                 datetime.combine(self.until + timedelta(days=1), time(), UTC))
 
 
+@bp.app_template_filter("period_start")
+def period_start(key: str) -> date:
+    """The first day of a billing period key: ``2026-W48`` → its Monday, ``2026-11`` → the 1st."""
+    if "-W" in key:
+        year, week = key.split("-W")
+        return date.fromisocalendar(int(year), int(week), 1)
+    year, month = key.split("-")
+    return date(int(year), int(month), 1)
+
+
 def _week_key(day: date) -> str:
     year, week, _ = day.isocalendar()
     return f"{year}-W{week:02d}"

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from portal import client_billing
 from tests import factories
-from tests.e2e.browsing import go_to, sign_in
+from tests.e2e.browsing import go_to, screenshot, sign_in
 from tests.portal.ledger.billing import finish, unpaid_invoice
 from tests.portal.orders.factories import service_type
 
@@ -40,6 +40,9 @@ def test_a_manager_moves_the_clock_to_sunday_and_the_client_sees_the_paid_invoic
     expect(page.get_by_text(re.compile("The clock now says .* 20:01 UTC"))).to_be_visible()
     page.get_by_role("button", name="Run the weekly invoicing now").click()
     expect(page.get_by_text("Done: 1 of 1")).to_be_visible()  # the bar polls until the run ends
+    page.reload()
+    expect(page.locator("figure.billing-chart")).to_contain_text("Week, by its Monday")
+    screenshot(page, "billing-manager")
 
     client_context = browser.new_context(base_url=live_server, locale="en-US")
     client_page = client_context.new_page()

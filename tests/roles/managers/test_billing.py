@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import io
 from datetime import timedelta
 
@@ -145,3 +146,50 @@ def test_the_demo_clock_moves_to_sunday_evening_and_month_end_only_in_demo_mode(
         assert clock.now() == at(2027, 1, 3, 20, 1)
     finally:
         app.config["DEMO"] = False
+
+
+def _chart_words(page: str, title: str) -> list[str]:
+    """The words drawn in the billing chart named ``title``: axis titles and tick labels."""
+    start = page.index(f'aria-label="{title}"')
+    svg = page[start:page.index("</svg>", start)]
+    return [" ".join(t.split()) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+
+
+def test_the_charts_name_their_axes_and_periods_in_words_in_both_languages(client, login_as, db):
+    me = login_as("manager")
+    clock.freeze(at(2026, 11, 24, 10))
+    customer, worker = factories.user("client"), factories.user("worker")
+    finish(customer.id, worker.id, price_cents=12_345)
+    client_billing.issue_weekly_invoices("2026-W48", at(2026, 11, 29, 20))
+    db.session.commit()
+    clock.freeze(at(2026, 12, 2, 10))
+
+    page = client.get("/manager/billing?since=2026-11-01&until=2026-12-02").get_data(as_text=True).replace("\u00a0", " ")
+    words = _chart_words(page, "Invoiced by week (paid part darker)")
+    assert words[0] == "Amount, CU" and words[1] == "123.45 CU" and words[2] == "0"
+    assert "23 Nov" in words  # 2026-W48 by its Monday, not "W48"
+    assert words[-1] == "Week, by its Monday"
+    assert not any(w.startswith("-") or "W4" in w for w in words)
+
+    me.language = "ru"
+    db.session.commit()
+    page = client.get("/manager/billing?since=2026-11-01&until=2026-12-02").get_data(as_text=True).replace("\u00a0", " ")
+    words = _chart_words(page, "Выставлено по неделям (оплаченная часть темнее)")
+    assert words[:3] == ["Сумма, CU", "123,45 CU", "0"] and "23 нояб." in words
+
+
+def test_a_long_range_labels_only_every_few_bars_so_the_labels_do_not_overlap(client, login_as, db):
+    login_as("manager")
+    customer = factories.user("client")
+    for week in range(1, 53):
+        db.session.add(client_billing.Invoice(client_id=customer.id, week_key=f"2026-W{week:02d}", amount_cents=100,
+                                              charge_count=1, state="paid", tries=1, issued_at=clock.now(),
+                                              batch="test"))
+        db.session.add(client_billing.Charge(order_id=90_000 + week, client_id=customer.id, outcome="completed",
+                                             price_cents=100, discount_percent=0, discount_cents=0, amount_cents=100,
+                                             charged_at=clock.now(), week_key=f"2026-W{week:02d}"))
+    db.session.commit()
+    page = client.get("/manager/billing?since=2026-01-01&until=2026-12-28").get_data(as_text=True)
+    words = _chart_words(page, "Invoiced by week (paid part darker)")
+    ticks = words[3:-1]
+    assert 6 <= len(ticks) <= 8 and ticks[0] == "29 Dec"  # 2026-W01 starts on Monday 29 December 2025
