@@ -54,7 +54,7 @@ def test_a_cancelled_order_says_what_was_charged_once_it_is(client, login_as, ap
     assert _facts(manager.get(f"/manager/orders/{order.id}").get_data(as_text=True))["Charged"].startswith("90.00 CU")
 
 
-def test_a_failed_order_says_nothing_about_a_price(client, login_as):
+def test_a_failed_order_says_nothing_about_a_price(client, login_as, app):
     me = login_as("client")
     factories.user("worker")
     order = book(client=me, hours_ahead=1)
@@ -64,6 +64,12 @@ def test_a_failed_order_says_nothing_about_a_price(client, login_as):
     facts = _facts(html)
     assert "Price" not in facts and "Charged" not in facts
     assert "You are not charged for this order." in html
+
+    manager = app.test_client()
+    boss = factories.user("manager")
+    manager.post("/login", data={"email": boss.email, "password": factories.PASSWORD})
+    listing = manager.get("/manager/orders?state=failed").get_data(as_text=True)
+    assert f"#{order.id}" in listing and "100.00" not in listing and "A failed order is not charged." in listing
 
 
 def _badge(state: str) -> str:
