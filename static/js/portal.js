@@ -38,4 +38,11 @@
       if (!group.contains(evt.target)) group.removeAttribute("open");
     });
   });
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key !== "Escape") return;
+    document.querySelectorAll("details.nav-group[open]").forEach(function (group) {
+      group.removeAttribute("open");
+      group.querySelector("summary").focus();
+    });
+  });
 })();
