@@ -85,8 +85,10 @@ def _kits(n: int, viewer: User) -> None:
     managers' count of kits not ready for orders starting soon)."""
     if viewer.role not in ("warehouse", "manager"):
         return
+    from sqlalchemy import func
+
     now = clock.now()
-    first = next(_seq) * 100_000
+    first = (db.session.scalar(func.max(Kit.order_id)) or 0) + 1  # within 32-bit integers on PostgreSQL
     kit_ids = db.session.execute(insert(Kit).returning(Kit.id), [dict(
         order_id=first + i, client_id=viewer.id, client_name=f"Bulk Client {i}", worker_id=viewer.id,
         worker_name=f"Bulk Worker {i}", service_type="bulk", address="1 Bulk Street",

@@ -7,6 +7,7 @@ import re
 
 from sqlalchemy import func, select
 
+from portal import applicants
 from portal.applicants.models import Application, ApplicationNote
 from portal.notifications import Email
 from tests import factories
@@ -89,7 +90,7 @@ def test_the_same_email_again_updates_the_application_and_flags_it(client, db, a
     assert _count(db) == 1
     application = db.session.scalar(select(Application))
     assert application.name == "Second Name" and application.times_applied == 2 and application.flagged
-    log = [n.text for n in db.session.scalars(select(ApplicationNote))]
+    log = [applicants.note_text(n) for n in db.session.scalars(select(ApplicationNote))]
     assert any("Applied again (2 times)" in text for text in log)
 
 
