@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
-
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import ngettext
 
-from portal import client_billing, clock, events, notifications, orders, people, quality, runs, warehouse
+from portal import client_billing, clock, notifications, orders, people, quality, runs, warehouse
 from portal.htmx import render
 from roles.managers import bp
+from roles.managers.runs import unconfirmed_events
 
 
 @dataclass(frozen=True)
@@ -24,7 +23,6 @@ class Attention:
 def _attention(email_counts: dict[str, int]) -> list[Attention]:
     """What needs action now, each counted with the same filter its list uses (one query each)."""
     today = clock.today()
-    resend_after = timedelta(seconds=current_app.config["OUTBOX_RESEND_AFTER"])
     counts = [
         (orders.count_orders(orders.OrderFilters(date_from=today, date_to=today)),
          lambda n: ngettext("order today", "orders today", n),
@@ -45,7 +43,7 @@ def _attention(email_counts: dict[str, int]) -> list[Attention]:
         (email_counts.get("failed", 0),
          lambda n: ngettext("failed email", "failed emails", n),
          url_for("managers.emails", state="failed"), True),
-        (events.unconfirmed_count(clock.now() - resend_after),
+        (unconfirmed_events(),
          lambda n: ngettext("unconfirmed event", "unconfirmed events", n),
          url_for("managers.runs_list"), True),
     ]

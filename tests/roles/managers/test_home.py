@@ -81,7 +81,9 @@ def test_the_overview_counts_what_needs_action_and_links_to_each_filtered_list(c
     assert pending > 0
     label = "unconfirmed event" if pending == 1 else "unconfirmed events"
     assert tiles[label] == (pending, "/manager/runs")
-    assert "Re-send unconfirmed events now" in client.get("/manager/runs").get_data(as_text=True)
+    runs_page = client.get("/manager/runs").get_data(as_text=True)
+    assert "Re-send unconfirmed events now" in runs_page
+    assert f"{pending} event{'' if pending == 1 else 's'} {'is' if pending == 1 else 'are'} not confirmed yet." in runs_page
 
 
 def test_a_kit_stops_counting_once_ready_or_when_its_order_is_further_than_2_hours(client, login_as):
