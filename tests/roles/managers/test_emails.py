@@ -139,6 +139,18 @@ def test_links_of_an_email_kept_before_its_layout_opened_them_outside_still_open
     assert client.get(f"/manager/emails/{new_id}/html").get_data(as_text=True) == get_email(new_id).html_body
 
 
+def test_links_in_the_plain_text_open_in_a_new_tab_and_the_text_stays_escaped(client, login_as, db):
+    login_as("manager")
+    [email_id] = _send("tom@example.test")
+    email = get_email(email_id)
+    email.text_body = "Set your password: https://mcf.test/set-password/abc?x=1&y=2\n<b>not bold</b>"
+    db.session.commit()
+    html = client.get(f"/manager/emails/{email_id}").get_data(as_text=True)
+    assert ('<a href="https://mcf.test/set-password/abc?x=1&amp;y=2" rel="noopener" target="_blank">'
+            in html)
+    assert "&lt;b&gt;not bold&lt;/b&gt;" in html
+
+
 def test_the_viewer_finds_emails_by_recipient(client, login_as):
     login_as("manager")
     _send("tom@example.test", "ann@example.test", "tomas@example.test")
