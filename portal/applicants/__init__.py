@@ -10,8 +10,8 @@ from portal.applicants.applications import (
     get_application, hired_photo, latest_attempt, mark_contacted, notes, notify_managers,
     open_vacancies, photo_of, record_hired, reject, search_applications, sniff_photo, stage_counts,
 )
-from portal.applicants.notes import note_text
 from portal.applicants.models import FINAL_STAGES, STAGES, Application, Attempt, SkillTest, TestSet
+from portal.applicants.notes import note_text
 from portal.applicants.testing import (
     add_question, answers_of, assign_test_set, attempt_by_token, attempt_state, finish_attempt,
     finish_overdue, get_test, get_test_set, list_test_sets, list_tests, parse_choices,

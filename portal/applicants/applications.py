@@ -16,10 +16,10 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock, notifications, orders, people
-from portal.applicants.notes import NOTES
 from portal.applicants.models import (
     FINAL_STAGES, STAGES, Application, ApplicantPhoto, ApplicationNote, Attempt,
 )
+from portal.applicants.notes import NOTES
 from portal.db import db, transaction
 from portal.errors import Conflict, DomainError, NotFound
 from portal.events import publish
@@ -313,8 +313,9 @@ def hired_photo(application_id: int) -> bytes | None:
     return photo.data if photo else None
 
 
-def record_hired(application_id: int, worker_id: int | None, problem="") -> None:
-    """Note on the application which worker account hiring made (or why it could not)."""
+def record_hired(application_id: int, worker_id: int | None, problem: object = "") -> None:
+    """Note on the application which worker account hiring made (or why it could not: a
+    domain error's lazy message is kept as its code, to be read in the reader's language)."""
     with transaction():
         app = get_application(application_id)
         if worker_id is not None:

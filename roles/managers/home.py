@@ -1,6 +1,9 @@
+"""The managers' overview: what needs them now, each a count linking to its filtered list."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from flask import url_for
 from flask_babel import ngettext
 
