@@ -2,7 +2,7 @@
 read in the reader's language; the notes written so far (English or Russian) become codes
 
 Revision ID: 0012
-Revises: 0007_bets_quality
+Revises: 0009
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0012'
-down_revision = '0007_bets_quality'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
