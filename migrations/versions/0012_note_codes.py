@@ -1,8 +1,8 @@
 """application notes as codes: the steps the portal notes are a code and JSON parameters,
 read in the reader's language; the notes written so far (English or Russian) become codes
 
-Revision ID: 0012
-Revises: 0009
+Revision ID: 0012_note_codes
+Revises: 0013_photo_fingerprints
 """
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import re
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0012'
-down_revision = '0009'
+revision = '0012_note_codes'
+down_revision = '0013_photo_fingerprints'
 branch_labels = None
 depends_on = None
 

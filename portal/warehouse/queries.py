@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from portal import clock
+from portal import clock, timezones
 from portal.db import db
 from portal.warehouse.models import KIT_STATES, WORKING_STATES, CookieRequest, Kit
 
@@ -25,6 +26,7 @@ class BoardFilters:
 
     state: str = WORKING
     day: date | None = None
+    time_zone: ZoneInfo | None = None  # the day's zone (the reader's); None: the portal's
 
 
 def _filtered(f: BoardFilters):
@@ -36,8 +38,8 @@ def _filtered(f: BoardFilters):
     elif f.state == DUE_SOON:
         stmt = stmt.where(Kit.state.in_(NOT_READY_STATES), Kit.starts_at < clock.now() + DUE_SOON_WITHIN)
     if f.day:
-        start = datetime.combine(f.day, time(), UTC)
-        stmt = stmt.where(Kit.starts_at >= start, Kit.starts_at < start + timedelta(days=1))
+        start, end = timezones.day_range(f.day, f.day, f.time_zone or timezones.business_zone())
+        stmt = stmt.where(Kit.starts_at >= start, Kit.starts_at < end)
     return stmt
 
 

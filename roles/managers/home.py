@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask import url_for
 from flask_babel import ngettext
 
-from portal import client_billing, clock, notifications, orders, people, quality, runs, warehouse
+from portal import client_billing, i18n, notifications, orders, people, quality, runs, warehouse
 from portal.htmx import render
 from roles.managers import bp
 from roles.managers.runs import unconfirmed_events
@@ -25,9 +25,10 @@ class Attention:
 
 def _attention(email_counts: dict[str, int]) -> list[Attention]:
     """What needs action now, each counted with the same filter its list uses (one query each)."""
-    today = clock.today()
+    zone = i18n.display_zone()  # "today" and the list's dates are the manager's, as on the list
+    today = i18n.local_today()
     counts = [
-        (orders.count_orders(orders.OrderFilters(date_from=today, date_to=today)),
+        (orders.count_orders(orders.OrderFilters(date_from=today, date_to=today, time_zone=zone)),
          lambda n: ngettext("order today", "orders today", n),
          url_for("managers.orders_list", date_from=today.isoformat(), date_to=today.isoformat()), False),
         (orders.count_orders(orders.OrderFilters(state="awaiting_worker")),

@@ -45,4 +45,16 @@
       group.querySelector("summary").focus();
     });
   });
+
+  // Registration takes the browser's time zone (a hidden field; the server checks the name).
+  function fillBrowserZone(root) {
+    var zone;
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
+    if (!zone) return;
+    root.querySelectorAll("input[data-browser-zone]").forEach(function (input) {
+      if (!input.value) input.value = zone;
+    });
+  }
+  fillBrowserZone(document);
+  document.addEventListener("htmx:load", function (evt) { fillBrowserZone(evt.target); });
 })();

@@ -108,10 +108,13 @@ def _log(page) -> list[str]:
 
 def test_the_application_log_reads_in_the_manager_s_language_whoever_caused_each_step(client, login_as, app):
     from tests import factories
+    from tests.accounts import emails_to
 
     ru_manager = factories.user("manager", language="ru")
     application, _ = af.taken(1, manager=ru_manager, questions=2)  # a Russian manager assigned the test
-    af.application(email=application.email, language="ru")  # applied again, from the Russian form
+    af.application(email=application.email, language="ru")  # applied again, from the Russian form,
+    token = re.search(r"/careers/changes/([\w-]+)", emails_to(application.email)[-1].text_body).group(1)
+    applicants.confirm_change(token)  # and confirmed from the emailed link
     applicants.reject(application.id, "", ru_manager)
 
     login_as("manager")

@@ -63,3 +63,14 @@ def test_odds_are_written_with_the_reader_s_decimal_separator(client, login_as, 
     bets.place_bet(order.id, factories.user("manager"), "completed", Money.cu(10))
     pool = client.get(f"/manager/bets/orders/{order.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "×4,00" in pool and "×1,33" in pool and "×1.33" not in pool
+
+
+def test_a_stake_past_64_bits_gets_a_message(client, login_as, db):
+    login_as("manager")
+    order = accepted_order()
+    bets.open_book(order.id, order.assigned_at)
+    response = client.post(f"/manager/bets/orders/{order.id}", data={"outcome": "completed",
+                                                                     "stake": "99999999999999999999"})
+    assert response.status_code == 200
+    assert "At most 10 000.00 CU." in response.get_data(as_text=True).replace("\u00a0", " ")
+    assert bets.book_view(order.id).bets == []
