@@ -2,7 +2,7 @@
 read in the reader's language; the notes written so far (English or Russian) become codes
 
 Revision ID: 0012_note_codes
-Revises: 0013_photo_fingerprints
+Revises: 0011_order_expired
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0012_note_codes'
-down_revision = '0013_photo_fingerprints'
+down_revision = '0011_order_expired'
 branch_labels = None
 depends_on = None
 

@@ -14,6 +14,7 @@ STATE_LABELS = {
     "completed": lazy_pgettext("order state", "completed"),
     "cancelled": lazy_pgettext("order state", "cancelled"),
     "failed": lazy_pgettext("order state", "failed"),
+    "expired": lazy_pgettext("order state", "no worker found"),
 }
 
 ENTRY_LABELS = {
@@ -24,6 +25,7 @@ ENTRY_LABELS = {
     "completed": _l("Completed with the signed report"),
     "cancelled": _l("Cancelled"),
     "failed": _l("Failed: the worker did not check in"),
+    "expired": _l("Ended: no worker was free before the start; nothing is charged"),
     "rated": _l("Rated"),
     "problem_reported": _l("Problem reported"),
     "rebooked": _l("Rebooked"),
