@@ -46,3 +46,9 @@ def statement(client_id: int, page: int = 1, per_page: int = 20) -> Statement:
                             page=page, per_page=per_page, error_out=False),
         invoiced_at=BILLING_WEEKS.next_due_after(clock.now()),
     )
+
+
+def order_charge(order_id: int) -> Charge | None:
+    """What a finished order was actually charged (one query); None until it is, and for
+    orders that are never charged (failed ones)."""
+    return db.session.scalar(select(Charge).where(Charge.order_id == order_id))

@@ -83,7 +83,7 @@ def order(order_id: int):
     """CL-4: status, timeline, worker and photos; the live part polls itself until the order is final."""
     detail = order_pages.detail_or_404(order_id)
     response = render("clients/order.html", "clients/_order_live.html", detail=detail,
-                      kit=warehouse.kit_status(order_id),
+                      kit=warehouse.kit_status(order_id), charge=client_billing.order_charge(order_id),
                       rate_form=RateForm(formdata=None), problem_form=ProblemForm(formdata=None),
                       cancel_form=FlaskForm())
     if wants_fragment() and detail.final:
@@ -113,7 +113,7 @@ def cancel(order_id: int):
 def _feedback_page(order_id: int, rate_form: RateForm, problem_form: ProblemForm):
     """The order page again with the form's errors next to its fields (200, so htmx swaps it)."""
     return render("clients/order.html", detail=order_pages.detail_or_404(order_id),
-                  kit=warehouse.kit_status(order_id),
+                  kit=warehouse.kit_status(order_id), charge=client_billing.order_charge(order_id),
                   rate_form=rate_form, problem_form=problem_form, cancel_form=FlaskForm())
 
 

@@ -32,6 +32,20 @@
     }
   }, true);
 
+  // The header's link groups are <details>: one open at a time, closed by a click elsewhere.
+  document.addEventListener("click", function (evt) {
+    document.querySelectorAll("details.nav-group[open]").forEach(function (group) {
+      if (!group.contains(evt.target)) group.removeAttribute("open");
+    });
+  });
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key !== "Escape") return;
+    document.querySelectorAll("details.nav-group[open]").forEach(function (group) {
+      group.removeAttribute("open");
+      group.querySelector("summary").focus();
+    });
+  });
+
   // Registration takes the browser's time zone (a hidden field; the server checks the name).
   function fillBrowserZone(root) {
     var zone;

@@ -23,6 +23,19 @@ RESULTS = ROOT / "test-results"  # screenshots; gitignored
 HOMES = {"manager": "/manager/", "warehouse": "/warehouse/", "client": "/client/", "worker": "/worker/"}
 
 
+def go_to(page: Page, link: str) -> None:
+    """Follow a header link; a manager's links sit in groups that open on a click first."""
+    header = page.locator("header")
+    # By its text: a link in a closed group is hidden, so not a "link" role until it opens.
+    named = page.locator("a").filter(has_text=re.compile("^" + re.escape(link) + "$"))
+    target = header.locator(named)
+    expect(target).to_have_count(1)  # the page with the link has loaded (after signing in, say)
+    group = header.locator("details.nav-group").filter(has=named)
+    if group.count():
+        group.locator("summary").click()
+    target.click()
+
+
 def emailed_link(to: str, template: str, pattern: str) -> str:
     """The path of the link in the newest ``template`` email to ``to`` (from the mail store),
     as the recipient would follow it; ``pattern`` has one group, the path."""

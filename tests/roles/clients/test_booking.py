@@ -145,6 +145,6 @@ def test_an_order_that_found_no_worker_leaves_upcoming_and_shows_as_ended(client
     home = client.get("/client/").get_data(as_text=True)
     upcoming, past = home.split('id="past-heading"')
     assert f"/client/orders/{order.id}" not in upcoming and f"/client/orders/{order.id}" in past
-    assert "no worker found" in past and "badge-expired" in past
+    assert "no worker found" in past and "badge-order-expired" in past
     page = client.get(f"/client/orders/{order.id}").get_data(as_text=True)
     assert "You are not charged for it." in page and "Cancel the order" not in page
