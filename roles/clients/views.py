@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 
 from portal import client_billing, clock, orders, warehouse
 from portal.errors import DomainError, NotFound
-from portal.htmx import redirect, render, wants_fragment
+from portal.htmx import redirect, render, stop_polling
 from roles import order_pages
 from roles.clients import bp
 from roles.clients.forms import BookingForm, ProblemForm, RateForm, WhenForm
@@ -81,9 +81,7 @@ def order(order_id: int):
                       kit=warehouse.kit_status(order_id),
                       rate_form=RateForm(formdata=None), problem_form=ProblemForm(formdata=None),
                       cancel_form=FlaskForm())
-    if wants_fragment() and detail.final:
-        response.status_code = 286  # htmx: stop polling, nothing more will change
-    return response
+    return stop_polling(response) if detail.final else response  # nothing more will change
 
 
 def _back_to(order_id: int, message: str, category: str = "success"):
