@@ -18,6 +18,12 @@ from roles.clients.forms import BookingForm, ProblemForm, RateForm, WhenForm
 from roles.forms import apply_domain_error
 
 
+@bp.context_processor
+def _loyalty():
+    """The booking form's estimate says from which amount the loyalty discount starts."""
+    return {"loyalty_starts_over": client_billing.FIRST_TIER.cents}
+
+
 @bp.get("/")
 def home():
     """CL-1: the client's orders (upcoming, in progress, past) and "Request help"."""

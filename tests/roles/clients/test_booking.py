@@ -134,3 +134,11 @@ def test_another_client_cannot_see_or_change_the_order_or_its_photos(client, log
     assert client.post(f"/client/orders/{order.id}/cancel").status_code == 404
     assert client.post(f"/client/orders/{order.id}/rate", data={"stars": "1"}).status_code == 404
     assert refresh(order).state == "in_progress"
+
+
+def test_the_estimate_says_where_the_loyalty_discount_starts_in_one_unbreakable_amount(client, login_as, db):
+    login_as("client")
+    service = service_type()
+    estimate = client.get(f"/client/orders/estimate?service_type={service.id}", headers={"HX-Request": "true"})
+    # No-break spaces: "10 000.00 CU" never wraps across two lines on a phone.
+    assert "paid over 10\u00a0000.00\u00a0CU" in estimate.get_data(as_text=True)
