@@ -15,8 +15,9 @@ from portal.people.demo import DEMO_PASSWORD
 
 RESULTS = ROOT / "test-results"  # screenshots; gitignored
 
-# Where each role lands after signing in.
-HOMES = {"manager": "/manager/", "warehouse": "/warehouse/", "client": "/client/", "worker": "/worker/"}
+# Where each role lands after signing in (an applicant, who has no account: the careers site).
+HOMES = {"manager": "/manager/", "warehouse": "/warehouse/", "client": "/client/", "worker": "/worker/",
+         "applicant": "/careers/"}
 
 
 def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
@@ -76,6 +77,7 @@ NAV_LINKS = {
     "warehouse": ["Kits", "Barsik Shelves"],
     "client": ["Dashboard", "Billing", "Tom Tabby"],
     "worker": ["Job board", "Earnings", "Oliver Paws"],
+    "applicant": ["Work with MCF", "Apply"],  # the public careers site: no account
 }
 
 
