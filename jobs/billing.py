@@ -17,7 +17,6 @@ MONTHLY_RUN = "billing.monthly_payouts"
 # A manager's "run now": the latest due period (nothing is written twice) and the due retries.
 WEEKLY_NOW = "billing.weekly_invoices_now"
 MONTHLY_NOW = "billing.monthly_payouts_now"
-PROGRESS_EVERY = 20
 
 
 def weekly():
@@ -46,43 +45,58 @@ def pay_worker(payload: dict, event_id: str) -> None:
     worker_billing.record_order(payload)
 
 
-def _period(run_id: int, cadence, scheduled_kind: str) -> str:
-    run = runs.get_run(run_id)
+def _period(run: runs.Execution, cadence, scheduled_kind: str) -> str:
     return run.period_key if run.kind == scheduled_kind else cadence.latest_due(clock.now())
 
 
-def _each(run_id: int, ids: list[int], step) -> None:
-    with runs.tracking(run_id, total=len(ids)):
-        for done, item_id in enumerate(ids, 1):
-            step(item_id)
-            if done % PROGRESS_EVERY == 0:
-                runs.progress(run_id, done)
-
-
-def _invoice_and_charge(invoice_id: int) -> None:
-    client_billing.issued(invoice_id)
-    client_billing.pay_invoice(invoice_id)
+def _each(run: runs.Execution, ids: list[int], step) -> None:
+    """``step`` each id, from where the run's progress stands (a run taken over after its
+    process died goes on there; the few steps done after the last saved progress are done
+    again, and each step does nothing the second time)."""
+    run.plan(len(ids))
+    for done, item_id in enumerate(ids[run.done:], run.done + 1):
+        step(item_id)
+        run.progress(done)
 
 
 @dramatiq.actor(queue_name="schedule", max_retries=3, time_limit=3_600_000)
 def weekly_invoices(run_id: int) -> None:
     """BI-3: one invoice per client for the week's charges, each charged at once."""
-    cadence = weekly()
-    week = _period(run_id, cadence, WEEKLY_RUN)
-    ids = client_billing.issue_weekly_invoices(week, cutoff=cadence.due_at(week))
-    # A retried run finds its invoices issued; the charging of any it left is the retry job's.
-    _each(run_id, ids, _invoice_and_charge)
-    log.info("weekly invoicing %s: %d invoices", week, len(ids))
+    with runs.executing(run_id) as run:
+        if run is None:  # done, or another execution has it
+            return
+        cadence = weekly()
+        week = _period(run, cadence, WEEKLY_RUN)
+        issued = client_billing.issue_weekly_invoices(week, cutoff=cadence.due_at(week))
+        # Every invoice of the week, not only this call's: a run taken over charges the ones
+        # its dead predecessor issued but did not reach (each is charged once, first try only).
+        _each(run, client_billing.week_invoices(week), client_billing.charge_new_invoice)
+        log.info("weekly invoicing %s: %d invoices issued", week, len(issued))
 
 
 @dramatiq.actor(queue_name="schedule", max_retries=3, time_limit=3_600_000)
 def monthly_payouts(run_id: int) -> None:
     """BI-6: one payout per worker for the month, paid through the golden hat."""
-    cadence = monthly()
-    month = _period(run_id, cadence, MONTHLY_RUN)
-    ids = worker_billing.create_payouts(month, cadence.previous_key(month), cutoff=cadence.due_at(month))
-    _each(run_id, ids, worker_billing.pay_payout)
-    log.info("monthly payouts %s: %d payouts", month, len(ids))
+    # In order: a month takes the lines (and the debt) its earlier months have not.
+    with runs.executing(run_id, in_order=True) as run:
+        if run is None:  # done, or another execution has it
+            return
+        cadence = monthly()
+        month = _period(run, cadence, MONTHLY_RUN)
+        created = worker_billing.create_payouts(month, cadence.previous_key(month), cutoff=cadence.due_at(month))
+        _each(run, worker_billing.month_payouts(month), worker_billing.pay_new_payout)
+        log.info("monthly payouts %s: %d payouts", month, len(created))
+
+
+def oldest_uninvoiced_week() -> str | None:
+    """Where the weekly run's first catch-up starts: the oldest week with charges not invoiced."""
+    return client_billing.oldest_uninvoiced_week()
+
+
+def oldest_unpaid_month() -> str | None:
+    """Where the monthly run's first catch-up starts: the month of the oldest line not paid out."""
+    booked_at = worker_billing.oldest_unpaid_line_at()
+    return None if booked_at is None else monthly().period_of(booked_at)
 
 
 @dramatiq.actor(queue_name="schedule", max_retries=0)

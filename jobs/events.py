@@ -47,12 +47,10 @@ def consumers_of(event_name: str) -> list[str]:
 
 @dramatiq.actor(queue_name="events", max_retries=20)
 def handle_event(event_id: str, consumer_name: str) -> None:
-    """Run one consumer for one event, once.
-
-    Two consumers of one event finishing at the same moment may each miss the other's
-    record and leave the event open; the sweep's re-send then finds both handled and
-    closes it.
-    """
+    """Run one consumer for one event, once, and confirm the event in the same transaction
+    when this was the last of its consumers (``events.mark_done_if_complete`` counts the
+    handled rows under the event's row lock, so two consumers finishing at once cannot
+    each miss the other's)."""
     c = _consumers.get(consumer_name)
     if c is None:
         log.error("no consumer %s (event %s)", consumer_name, event_id)

@@ -65,9 +65,14 @@ def sweep_outbox() -> None:
 def resend_unconfirmed(run_id: int) -> None:
     """A manager's "Re-send unconfirmed events now": every event not done when they
     asked, in steps."""
-    pending = events.unconfirmed(created_before=runs.get_run(run_id).created_at)
-    with runs.tracking(run_id, total=len(pending)):
-        for done in range(0, len(pending), RESEND_CHUNK):
-            chunk = pending[done:done + RESEND_CHUNK]
+    with runs.executing(run_id) as run:
+        if run is None:  # done, or another execution has it
+            return
+        # Taken over: what the last execution re-sent is behind; the rest is still unconfirmed.
+        pending = events.unconfirmed(created_before=run.created_at)
+        before = run.done
+        run.plan(before + len(pending))
+        for sent in range(0, len(pending), RESEND_CHUNK):
+            chunk = pending[sent:sent + RESEND_CHUNK]
             send_again(chunk)
-            runs.progress(run_id, done + len(chunk))
+            run.progress(before + sent + len(chunk))

@@ -38,6 +38,13 @@ class Cadence:
 
     def previous_key(self, key: str) -> str: ...
 
+    def period_of(self, moment: datetime) -> str:
+        """The period whose run takes in work done at ``moment`` (the first due after it)."""
+        key = self.key_at(moment)
+        while self.due_at(key) <= moment:
+            key = self.next_key(key)
+        return key
+
 
 @dataclass(frozen=True)
 class Daily(Cadence):
@@ -122,6 +129,9 @@ class Periodic:
     name: str
     when: Cadence | Every
     send: Callable[..., object]  # an actor's .send; keyed runs get the run id
+    # Keyed jobs: the oldest period that still has work to do (None: none). Periods from there
+    # that were never claimed are claimed too, so no period is skipped (BI-7).
+    backlog: Callable[[], str | None] | None = None
     _last: datetime | None = field(default=None, repr=False)
 
 
@@ -146,8 +156,10 @@ def periodic_jobs() -> list[Periodic]:
         # Safe to run twice: each completed order is drawn once, under its row lock.
         Periodic("quality.sampling", Every(seconds=300), sample_completed_orders.send),
         # Keyed by week and month: each period runs once, missed ones are caught up in order.
-        Periodic(billing.WEEKLY_RUN, billing.weekly(), billing.weekly_invoices.send),
-        Periodic(billing.MONTHLY_RUN, billing.monthly(), billing.monthly_payouts.send),
+        Periodic(billing.WEEKLY_RUN, billing.weekly(), billing.weekly_invoices.send,
+                 backlog=billing.oldest_uninvoiced_week),
+        Periodic(billing.MONTHLY_RUN, billing.monthly(), billing.monthly_payouts.send,
+                 backlog=billing.oldest_unpaid_month),
         # Safe to run twice: each invoice or payout is locked, and a try reuses its key.
         Periodic("billing.retries", Every(seconds=300), billing.retry_payments.send),
         # Safe to run twice: each cookie changes under its kit's row lock.
@@ -155,8 +167,14 @@ def periodic_jobs() -> list[Periodic]:
     ]
 
 
+# Keyed jobs this process has scheduled, by name: the ``run.requested`` consumer finds a
+# job's ``send`` here (or in the declared schedule, in a worker process of its own).
+_scheduled: dict[str, Callable[[int], object]] = {}
+
+
 def run_due(jobs: list[Periodic], now: datetime | None = None) -> list[tuple[str, str | None]]:
-    """Start whatever is due at ``now``; returns (job, period) pairs started."""
+    """Start whatever is due at ``now``, and hand on again the runs whose lease ran out;
+    returns the (job, period) pairs started (claimed) now."""
     now = now or clock.now()
     started: list[tuple[str, str | None]] = []
     for job in jobs:
@@ -166,16 +184,14 @@ def run_due(jobs: list[Periodic], now: datetime | None = None) -> list[tuple[str
                 job.send()
                 started.append((job.name, None))
             continue
+        _scheduled[job.name] = job.send
         for key in _missing_periods(job, now):
-            run = runs.claim_run(job.name, key, started_by="scheduler")
-            if run is None:  # another scheduler (or a repeated tick) has it
-                continue
-            try:
-                job.send(run.id)
-            except Exception:
-                runs.release_run(run.id)  # the next tick claims it again: never skipped
-                raise
-            started.append((job.name, key))
+            # The claim and its dispatch (an outbox event) commit together: a broker that is
+            # down or loses its data delays the run until its lease runs out, never skips it.
+            if runs.claim_run(job.name, key, started_by="scheduler") is not None:
+                started.append((job.name, key))
+    for run in runs.dispatch_stalled():
+        log.warning("run %s %s %s was not finished in its lease: handed on again", run.id, run.kind, run.period_key)
     return started
 
 
@@ -183,12 +199,23 @@ def _missing_periods(job: Periodic, now: datetime) -> list[str]:
     cadence = job.when
     latest = cadence.latest_due(now)
     last = runs.last_period_key(job.name)
-    if last is None:
-        return [latest]
-    keys, key = [], cadence.next_key(last)
+    keys, key = [], latest if last is None else cadence.next_key(last)
     while cadence.due_at(key) <= now and len(keys) < MAX_CATCH_UP:
         keys.append(key)
         key = cadence.next_key(key)
+    if job.backlog and keys:
+        # Older work whose period was never claimed: a job's very first run (a new deployment,
+        # a scheduler never started), or a week a first run skipped before issue 11. Asked only
+        # when a period falls due, not on every tick: it reads the work tables.
+        oldest = job.backlog()
+        if oldest is not None and oldest < keys[0]:
+            claimed = runs.claimed_periods(job.name, oldest, keys[0])
+            older, key = [], oldest
+            while key < keys[0] and len(older) < MAX_CATCH_UP:
+                if key not in claimed:
+                    older.append(key)
+                key = cadence.next_key(key)
+            keys = older + keys
     return keys
 
 
@@ -205,10 +232,20 @@ def on_demand_jobs() -> dict[str, Callable[[int], object]]:
     }
 
 
-@consumer("run.requested")
+def _senders() -> dict[str, Callable[[int], object]]:
+    keyed = {job.name: job.send for job in periodic_jobs() if not isinstance(job.when, Every)}
+    return {**keyed, **on_demand_jobs(), **_scheduled}
+
+
+@consumer(runs.RUN_EVENT)
 def start_requested_run(payload: dict, event_id: str) -> None:
-    """A manager asked for a run: hand it to its job."""
-    on_demand_jobs()[payload["kind"]](payload["run_id"])
+    """A run was claimed (by the scheduler or a manager) or handed on again: send it to its job."""
+    send = _senders().get(payload["kind"])
+    if send is None:
+        log.error("no job runs %s (run %s)", payload["kind"], payload["run_id"])
+        runs.give_up(payload["run_id"], f"no job runs {payload['kind']}")
+        return
+    send(payload["run_id"])
 
 
 def run_forever(app, stop: threading.Event, tick_seconds: float = 5.0) -> None:

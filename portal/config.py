@@ -70,6 +70,9 @@ def load(test_config: dict | None = None) -> dict:
         "PASSWORD_MEMORY_COST": 64 * 1024,
         # Jobs
         "OUTBOX_RESEND_AFTER": 30,
+        # A run's execution renews its lease while it works; a run whose lease ran out (message
+        # lost, process killed) is dispatched again by the scheduler's next tick.
+        "RUN_LEASE_SECONDS": int(env.get("RUN_LEASE_SECONDS", "60")),
         "RUN_JOBS_IN_PROCESS": False,
         # Warehouse: where workers pick up kits, and the sandbox bakery's manners (SPEC WH-2):
         # sometimes slow, sometimes down. Tests start with a calm bakery and set what they test.

@@ -76,6 +76,37 @@ def test_the_clock_check_catches_wall_clock_reads_but_not_the_portal_clock():
     ]
 
 
+def _row_locks(source: str) -> list[tuple[int, str]]:
+    """(line, call) of every ``with_for_update`` that is not a batch claim (``skip_locked=True``)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr == "with_for_update":
+            skips = any(k.arg == "skip_locked" and getattr(k.value, "value", False) is True for k in node.keywords)
+            if not skips:
+                found.append((node.lineno, ast.unparse(node)))
+    return found
+
+
+def test_rows_are_locked_only_through_portal_db_locked():
+    """``FOR UPDATE`` alone does nothing on SQLite: a read-then-change takes its row through
+    ``portal.db.locked``. Claiming a batch nobody else holds (``skip_locked=True``) is fine: on
+    SQLite the operation's transaction already holds the write lock."""
+    locks = [
+        f"{path.relative_to(ROOT)}:{line}: {call}"
+        for path in _python_files() if path != ROOT / "portal" / "db.py"
+        for line, call in _row_locks(path.read_text())
+    ]
+    assert locks == [], "lock rows with portal.db.locked(Model, *criteria):\n" + "\n".join(locks)
+
+
+def test_the_row_lock_check_catches_for_update_but_not_a_batch_claim():
+    sample = ("a = select(X).with_for_update()\nb = select(X).with_for_update(of=X)\n"
+              "c = select(X).with_for_update(skip_locked=True)\nd = locked(X, X.id == 1)\n")
+    assert [call for _, call in _row_locks(sample)] == [
+        "select(X).with_for_update()", "select(X).with_for_update(of=X)"]
+
+
 def test_money_columns_hold_integer_hundredths():
     money_columns = [
         column for table in metadata.tables.values() for column in table.columns

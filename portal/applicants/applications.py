@@ -19,7 +19,7 @@ from portal import clock, notifications, orders, people
 from portal.applicants.models import (
     FINAL_STAGES, STAGES, Application, ApplicantPhoto, ApplicationNote, Attempt,
 )
-from portal.db import db, transaction
+from portal.db import db, locked, transaction
 from portal.errors import Conflict, DomainError, NotFound
 from portal.events import publish
 from portal.images import BadImage, reencode
@@ -96,7 +96,7 @@ def apply(email: str, name: str, age: int | None, breed: str, fur_colour: str, a
         stored = ApplicantPhoto(state="pending", content_type=content_type, data=photo, created_at=now)
         db.session.add(stored)
         db.session.flush()
-        app = db.session.scalar(select(Application).where(Application.email == email).with_for_update())
+        app = locked(Application, Application.email == email)
         again = app is not None
         if app is None:
             app = Application(email=email, created_at=now, stage="new", stage_changed_at=now,
@@ -247,7 +247,7 @@ def add_note(application_id: int, text: str, by: people.User) -> ApplicationNote
 
 def _open(application_id: int, *stages: str) -> Application:
     """The application, locked, if it is at one of ``stages``; else a clear refusal."""
-    app = db.session.scalar(select(Application).where(Application.id == application_id).with_for_update())
+    app = locked(Application, Application.id == application_id)
     if app is None:
         raise NotFound(_l("There is no such application."))
     if app.stage not in stages:

@@ -20,7 +20,7 @@ from portal.applicants.applications import (
 from portal.applicants.models import (
     Answer, Application, Attempt, Choice, Question, SkillTest, TestSet, TestSetItem, VacancyTestSet,
 )
-from portal.db import db, transaction
+from portal.db import db, locked, transaction
 from portal.errors import Conflict, DomainError, NotFound
 from portal.urls import external_url
 
@@ -87,7 +87,10 @@ def add_question(test_id: int, text: str, multiple: bool, points: int | None,
         raise DomainError(_l("Mark the right answer with * (exactly one for a single choice)."),
                           field="choices")
     with transaction():
-        test = get_test(test_id)
+        # Locked: two questions added at once must not both take the next position.
+        test = locked(SkillTest, SkillTest.id == test_id)
+        if test is None:
+            raise NotFound(_l("There is no such test."))
         question = Question(text=text, multiple=multiple, points=points,
                             position=len(test.questions) + 1,
                             choices=[Choice(text=c, correct=ok, position=i) for i, (c, ok) in enumerate(choices, 1)])
@@ -217,7 +220,7 @@ def attempt_state(attempt: Attempt) -> str:
 
 
 def _locked(token: str) -> Attempt:
-    attempt = db.session.scalar(select(Attempt).where(Attempt.token_hash == digest(token)).with_for_update(of=Attempt))
+    attempt = locked(Attempt, Attempt.token_hash == digest(token))
     if attempt is None or attempt.withdrawn_at is not None:
         raise NotFound(LINK_DEAD)
     return attempt
@@ -307,6 +310,18 @@ def finish_overdue() -> int:
     return len(overdue)
 
 
+def reaches(earned: int, total: int, pass_mark: int) -> bool:
+    """Whether ``earned`` of ``total`` points is at least ``pass_mark`` percent, exactly (in
+    integers: 7 of 8 points, 87.5 %, does not reach 88 %). No points to earn reaches only 0 %."""
+    return earned * 100 >= pass_mark * total if total else pass_mark <= 0
+
+
+def whole_percent(earned: int, total: int) -> int:
+    """The score in whole percent, rounded down (87.5 % shows as 87 %): a score shown at or above
+    a whole-percent mark has reached it, so the page and the pass/fail never disagree."""
+    return earned * 100 // total if total else 0
+
+
 def _score(attempt: Attempt) -> None:
     """Score in the current transaction; the applicant is told, managers see it in the pipeline."""
     given = answers_of(attempt.id)
@@ -318,12 +333,12 @@ def _score(attempt: Attempt) -> None:
             right = sorted(c.id for c in q.choices if c.correct)
             t_total += q.points
             t_earned += q.points if sorted(given.get(q.id, [])) == right else 0
-        per_test[str(item.test_id)] = round(100 * t_earned / t_total) if t_total else 0
+        per_test[str(item.test_id)] = whole_percent(t_earned, t_total)
         total, earned = total + t_total, earned + t_earned
     attempt.finished_at = min(clock.now(), attempt.deadline_at)
     attempt.score, attempt.max_score = earned, total
-    attempt.percent = round(100 * earned / total) if total else 0
-    attempt.passed = attempt.percent >= attempt.test_set.pass_mark
+    attempt.percent = whole_percent(earned, total)
+    attempt.passed = reaches(earned, total, attempt.test_set.pass_mark)
     attempt.per_test = per_test
     app = get_application(attempt.application_id)
     _set_stage(app, "test_taken")

@@ -13,11 +13,11 @@ from typing import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, select
 
 from portal import clock, orders
 from portal.bets.models import OUTCOMES, Bet, BetBook
-from portal.db import db, transaction
+from portal.db import db, locked, transaction
 from portal.errors import Conflict, DomainError, NotFound
 from portal.money import Money
 from portal.people import User
@@ -28,12 +28,7 @@ MAX_STAKE = Money.cu(10_000)
 
 def _locked_book(order_id: int) -> BetBook | None:
     """The order's book, locked for the rest of the transaction (None if never opened)."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        # SQLite has no row locks: a no-op write takes the database's write lock now.
-        db.session.execute(update(BetBook).where(BetBook.order_id == order_id)
-                           .values(state=BetBook.state).execution_options(synchronize_session=False))
-    return db.session.scalar(select(BetBook).where(BetBook.order_id == order_id)
-                             .with_for_update().execution_options(populate_existing=True))
+    return locked(BetBook, BetBook.order_id == order_id)
 
 
 def open_book(order_id: int, at: datetime) -> None:

@@ -3,7 +3,9 @@
 Other packages use only what is named here. Money moves only through ``portal.ledger``.
 """
 
-from portal.client_billing.charges import charge_key, charge_order, issue_weekly_invoices, upcoming
+from portal.client_billing.charges import (
+    charge_key, charge_order, issue_weekly_invoices, oldest_uninvoiced_week, upcoming, week_invoices,
+)
 from portal.client_billing.weeks import billing_week
 from portal.client_billing.loyalty import FIRST_TIER, loyalty_discount_percent, next_tier, paid_total
 from portal.client_billing.checks import problems
@@ -11,7 +13,7 @@ from portal.client_billing.models import INVOICE_STATES, Charge, Invoice, Paymen
 from portal.client_billing.queries import Statement, statement
 from portal.client_billing.reports import WeekRevenue, revenue_by_week, unpaid_invoices
 from portal.client_billing.payments import (
-    MAX_TRIES, TEST_CARDS, UnpaidInvoice, card_of, failure_label, issued, may_book, pay_invoice,
+    MAX_TRIES, TEST_CARDS, UnpaidInvoice, card_of, charge_new_invoice, failure_label, issued, may_book, pay_invoice,
     provider, record_outcome, remove_card, require_may_book, retries_due, save_card,
 )
 
@@ -22,4 +24,5 @@ __all__ = [
     "loyalty_discount_percent", "may_book", "next_tier", "paid_total", "pay_invoice", "provider",
     "record_outcome", "remove_card", "require_may_book", "retries_due", "save_card", "Statement", "statement", "upcoming",
     "WeekRevenue", "revenue_by_week", "unpaid_invoices",
+    "charge_new_invoice", "oldest_uninvoiced_week", "week_invoices",
 ]

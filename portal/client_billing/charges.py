@@ -79,6 +79,17 @@ def issue_weekly_invoices(week_key: str, cutoff: datetime | None = None) -> list
     return ids
 
 
+def week_invoices(week_key: str) -> list[int]:
+    """The ids of every invoice of the week, in the order they were issued."""
+    return list(db.session.scalars(select(Invoice.id).where(Invoice.week_key == week_key).order_by(Invoice.id)))
+
+
+def oldest_uninvoiced_week() -> str | None:
+    """The oldest billing week holding charges that are on no invoice yet (keys sort in time
+    order): a first weekly run invoices from there, so no week is skipped (BI-7)."""
+    return db.session.scalar(select(func.min(Charge.week_key)).where(~exists().where(on_its_invoice())))
+
+
 def _open_week(moment: datetime) -> str:
     """The billing week of a charge made at ``moment``: the one whose cut-off is still ahead —
     or a later one, should that week be invoiced already (its run made early, or done while

@@ -14,7 +14,7 @@ from sqlalchemy import exists, select
 
 from portal import clock, ledger, notifications, people
 from portal.client_billing.models import Invoice, PaymentAttempt, PaymentCard
-from portal.db import db, lock_for_update, transaction
+from portal.db import db, locked, locked_or_new, transaction
 from portal.errors import DomainError, NotFound
 from portal.ledger import DECLINED, ERROR, SUCCEEDED, Outcome
 from portal.money import Money
@@ -47,13 +47,14 @@ def save_card(client_id: int, number: str) -> PaymentCard:
     if digits not in TEST_CARDS:
         raise DomainError(_l("This is the sandbox: use one of the test card numbers below."), field="number")
     brand, behaviour = TEST_CARDS[digits]
+    card_details = dict(brand=brand, last4=digits[-4:], token=ledger.sandbox_token(behaviour))
     with transaction():
-        card = db.session.scalar(select(PaymentCard).where(PaymentCard.client_id == client_id))
-        if card is None:
-            card = PaymentCard(client_id=client_id)
-            db.session.add(card)
-        card.brand, card.last4, card.token = brand, digits[-4:], ledger.sandbox_token(behaviour)
-        card.added_at = clock.now()
+        now = clock.now()
+        card = locked_or_new(PaymentCard, PaymentCard.client_id == client_id, client_id=client_id,
+                             added_at=now, **card_details)
+        for name, value in card_details.items():  # the newest card replaces the one on file
+            setattr(card, name, value)
+        card.added_at = now
     return card
 
 
@@ -94,7 +95,7 @@ def pay_invoice(invoice_id: int, by_client: int | None = None) -> Invoice:
     ``by_client``: the client pressing "pay now" — the invoice must be theirs.
     """
     with transaction():
-        invoice = db.session.scalar(lock_for_update(select(Invoice).where(Invoice.id == invoice_id)))
+        invoice = locked(Invoice, Invoice.id == invoice_id)
         if invoice is None or (by_client is not None and invoice.client_id != by_client):
             raise NotFound(_l("There is no such invoice."))
         if invoice.state == "paid":
@@ -111,16 +112,33 @@ def pay_invoice(invoice_id: int, by_client: int | None = None) -> Invoice:
     return db.session.get(Invoice, invoice_id)
 
 
+def charge_new_invoice(invoice_id: int) -> None:
+    """The weekly run's step: tell the client about a new invoice and charge it, once.
+
+    The invoice-issued email and the first try's key are committed together, so a run taken
+    over (or a step done again) finds the invoice tried and leaves it: the retries own it then.
+    """
+    with transaction():
+        invoice = locked(Invoice, Invoice.id == invoice_id)
+        if invoice is None or invoice.state != "open" or invoice.tries:
+            return
+        _email(invoice, "invoice_issued")
+        ledger.begin_try(invoice, PaymentAttempt, PaymentAttempt.invoice_id, "invoice")
+    pay_invoice(invoice_id)  # goes on with the pending try's key
+
+
 def record_outcome(key: str, outcome: Outcome) -> None:
     """The provider's answer for ``key`` (from the call, a lookup or a callback); a second
     answer for the same key changes nothing."""
     with transaction():
-        attempt = db.session.scalar(lock_for_update(select(PaymentAttempt).where(PaymentAttempt.key == key)))
-        if attempt is None:
+        # The invoice first, as "pay now" locks it: two operations never wait on each other.
+        invoice_id = db.session.scalar(select(PaymentAttempt.invoice_id).where(PaymentAttempt.key == key))
+        invoice = locked(Invoice, Invoice.id == invoice_id) if invoice_id is not None else None
+        attempt = locked(PaymentAttempt, PaymentAttempt.key == key)
+        if attempt is None or invoice is None:
             raise NotFound(_l("There is no such payment."))
         if attempt.state != "pending":
             return
-        invoice = db.session.scalar(lock_for_update(select(Invoice).where(Invoice.id == attempt.invoice_id)))
         ledger.end_try(attempt, outcome)
         if outcome.status == SUCCEEDED:
             _paid(invoice, attempt)

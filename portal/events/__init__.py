@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import case, func, literal, select, update
+from sqlalchemy import case, func, literal, or_, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 
 from portal import clock
-from portal.db import UTCDateTime, db
+from portal.db import UTCDateTime, db, locked
 from portal.events.models import HandledEvent, OutboxEvent
 
 __all__ = [
@@ -130,16 +130,22 @@ def is_handled(event_id: str, handler: str) -> bool:
 
 
 def mark_done_if_complete(event_id: str, handlers: list[str]) -> bool:
-    """Mark the event done once every one of ``handlers`` has handled it."""
+    """Mark the event done once every one of ``handlers`` has handled it.
+
+    Counts the handled rows under the event's row lock, taken last in the handler's
+    transaction: a second consumer finishing at the same moment waits here for the first
+    one's commit and then sees its row, so the last of them always confirms the event.
+    """
+    ev = locked(OutboxEvent, OutboxEvent.id == event_id)
+    if ev is None:
+        return False
+    if ev.done_at is not None:
+        return True
     handled = set(
         db.session.scalars(select(HandledEvent.handler).where(HandledEvent.event_id == event_id))
     )
     if set(handlers) <= handled:
-        db.session.execute(
-            update(OutboxEvent)
-            .where(OutboxEvent.id == event_id, OutboxEvent.done_at.is_(None))
-            .values(done_at=clock.now())
-        )
+        ev.done_at = clock.now()
         return True
     return False
 
@@ -160,7 +166,9 @@ def due_for_resend(older_than: timedelta, limit: int = 500) -> list[tuple[str, s
     )
     rows = db.session.execute(
         select(OutboxEvent.id, OutboxEvent.name)
-        .where(OutboxEvent.done_at.is_(None), last_sent <= cutoff)
+        # A stamp ahead of now was written under a moved clock (the demo data's): it would
+        # never come due, so it is due at once; the re-send stamps it with the real now.
+        .where(OutboxEvent.done_at.is_(None), or_(last_sent <= cutoff, last_sent > literal(now, UTCDateTime)))
         .order_by(OutboxEvent.created_at)
         .limit(limit)
     )
@@ -168,12 +176,15 @@ def due_for_resend(older_than: timedelta, limit: int = 500) -> list[tuple[str, s
 
 
 def unconfirmed(created_before: datetime) -> list[tuple[str, str]]:
-    """``(id, name)`` of every event created before ``created_before`` and not done yet."""
+    """``(id, name)`` of every event created before ``created_before`` and not done yet
+    (stamped in the future by a moved clock, as the demo data is: it was made before too)."""
+    now = literal(clock.now(), UTCDateTime)
     return [
         (row.id, row.name)
         for row in db.session.execute(
             select(OutboxEvent.id, OutboxEvent.name)
-            .where(OutboxEvent.done_at.is_(None), OutboxEvent.created_at < created_before)
+            .where(OutboxEvent.done_at.is_(None),
+                   or_(OutboxEvent.created_at < created_before, OutboxEvent.created_at > now))
             .order_by(OutboxEvent.created_at)
         )
     ]

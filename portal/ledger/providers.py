@@ -17,6 +17,7 @@ from typing import Protocol
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal import clock
 from portal.db import db
@@ -100,10 +101,13 @@ class Sandbox:
 
     def _record(self, key: str, token: str, amount: Money, status: str) -> Outcome:
         reference = f"sbx-{secrets.token_hex(6)}"
-        with db.engine.begin() as conn:
-            conn.execute(SandboxTransfer.__table__.insert().values(
-                provider=self.name, key=key, token=token, amount_cents=amount.cents, status=status,
-                reference=reference, created_at=clock.now()))
+        try:
+            with db.engine.begin() as conn:
+                conn.execute(SandboxTransfer.__table__.insert().values(
+                    provider=self.name, key=key, token=token, amount_cents=amount.cents, status=status,
+                    reference=reference, created_at=clock.now()))
+        except IntegrityError:  # the same key in two calls at once: the first one's answer
+            return self.lookup(key)
         return Outcome(status, reference, "" if status == SUCCEEDED else "declined")
 
     def _wait(self) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from portal import clock
-from portal.db import db, transaction
+from portal.db import db, locked, transaction
 from portal.matching.models import MatchRecord, Pipeline, PipelineStep
 from portal.matching.registry import FILTER, get_step
 from portal.matching.samples import MatchResult, OrdinarySample, ReferenceSample
@@ -40,11 +40,10 @@ def current_pipeline(*, lock: bool = False) -> Pipeline:
 
 
 def _load(lock: bool) -> Pipeline | None:
+    if lock:  # editors serialise on the pipeline row
+        return locked(Pipeline, Pipeline.name == PIPELINE_NAME, options=[joinedload(Pipeline.steps)])
     query = (select(Pipeline).options(joinedload(Pipeline.steps))
              .where(Pipeline.name == PIPELINE_NAME))
-    if lock:
-        # Editors serialise on the pipeline row; re-read it so the lock guards fresh data.
-        query = query.with_for_update(of=Pipeline).execution_options(populate_existing=True)
     return db.session.scalars(query).unique().one_or_none()
 
 

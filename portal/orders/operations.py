@@ -12,13 +12,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select, text, update
+from sqlalchemy import exists, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import client_billing, clock, matching
-from portal.db import db, transaction
+from portal.db import db, locked, transaction
 from portal.errors import Conflict, DomainError, NotFound
 from portal.events import publish
 from portal.images import BadImage, reencode
@@ -59,16 +59,7 @@ REFUSALS = {
 
 def _locked(order_id: int) -> Order:
     """The order, locked for the rest of the transaction, read fresh from the database."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        # SQLite has no row locks: a no-op write takes the database's write lock now, so
-        # what we read next is still true when we write.
-        db.session.execute(update(Order.__table__).where(Order.__table__.c.id == order_id)
-                           .values(version=Order.__table__.c.version))
-    order = db.session.scalar(
-        select(Order).where(Order.id == order_id).with_for_update(of=Order)
-        .options(joinedload(Order.service_type))
-        .execution_options(populate_existing=True)
-    )
+    order = locked(Order, Order.id == order_id, options=[joinedload(Order.service_type)])
     if order is None:
         raise NotFound(_l("There is no such order."))
     return order

@@ -19,8 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from portal import clock, notifications
-from portal.db import db, transaction
-from portal.errors import DomainError, NotFound
+from portal.db import db, locked, transaction
+from portal.errors import Conflict, DomainError, NotFound
 from portal.events import publish
 from portal.images import reencode
 from portal.people.models import (
@@ -206,8 +206,8 @@ def add_worker(
 # --- set-password links --------------------------------------------------------------
 
 def _usable_link(token: str, lock: bool = False) -> PasswordToken | None:
-    stmt = select(PasswordToken).where(PasswordToken.token_hash == _digest(token))
-    row = db.session.scalar(stmt.with_for_update() if lock else stmt)
+    criterion = PasswordToken.token_hash == _digest(token)
+    row = locked(PasswordToken, criterion) if lock else db.session.scalar(select(PasswordToken).where(criterion))
     if row is None or row.used_at is not None or row.expires_at <= clock.now():
         return None
     return row
@@ -337,6 +337,14 @@ def get_user(user_id: int) -> User:
     return user
 
 
+def _locked_user(user_id: int) -> User:
+    """An account locked for the rest of the transaction, read fresh; NotFound if there is none."""
+    user = locked(User, User.id == user_id)
+    if user is None:
+        raise NotFound(_l("No such account."))
+    return user
+
+
 def get_person(user_id: int) -> User | None:
     """An account with its worker profile loaded (None for other roles), for a person page."""
     return db.session.scalar(
@@ -379,7 +387,7 @@ def update_profile(user_id: int, name: str, address: str, language: str) -> User
     """Anyone edits their own name, address and language; ``<role>.updated`` tells the others."""
     name, language = _valid_name(name), _valid_language(language)
     with transaction():
-        user = get_user(user_id)
+        user = _locked_user(user_id)
         # A client's address is where workers go, so a client cannot blank it.
         address = _valid_address(address, required=user.role == "client")
         if (user.name, user.address, user.language) != (name, address, language):
@@ -392,7 +400,7 @@ def set_language(user_id: int, language: str) -> None:
     """Remember the language a signed-in user picked in the header."""
     language = _valid_language(language)
     with transaction():
-        user = get_user(user_id)
+        user = _locked_user(user_id)
         if user.language != language:
             user.language = language
             publish(f"{user.role}.updated", _public(user))
@@ -404,7 +412,11 @@ def change_password(user_id: int, old: str, new: str, keep_token: str | None = N
     if not verify_password(user.password_hash, old or ""):
         raise DomainError(_l("The current password is not right."), field="old_password")
     password_hash = _new_password_hash(new, field="new_password")
+    checked = user.password_hash
     with transaction():
+        user = _locked_user(user_id)
+        if user.password_hash != checked:  # changed in another tab meanwhile: the old one is gone
+            raise Conflict(_l("Your password was changed meanwhile: enter the new one as the current password."))
         user.password_hash = password_hash
         _revoke_sessions(user.id, keep_token=keep_token)
 
@@ -414,7 +426,7 @@ def change_password(user_id: int, old: str, new: str, keep_token: str | None = N
 def set_active(user_id: int, active: bool, by: User) -> User:
     """A manager deactivates (or reactivates) an account; deactivation signs it out everywhere."""
     with transaction():
-        user = get_user(user_id)
+        user = _locked_user(user_id)
         if user.id == by.id and not active:
             raise DomainError(_l("You cannot deactivate your own account."))
         if user.active == active:

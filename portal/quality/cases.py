@@ -16,7 +16,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock, notifications, people
-from portal.db import db, transaction
+from portal.db import db, locked, locked_or_new, transaction
 from portal.errors import Conflict, DomainError, NotFound
 from portal.people import User
 from portal.quality.models import Case, Cause, FinishedOrder, Settings
@@ -110,11 +110,10 @@ def set_sampling_percent(percent: int, by: User) -> None:
     if not isinstance(percent, int) or not 0 <= percent <= 100:
         raise DomainError(_l("Enter a percentage from 0 to 100."), field="percent")
     with transaction():
-        settings = db.session.get(Settings, 1)
-        if settings is None:
-            settings = Settings(id=1)
-            db.session.add(settings)
-        settings.sampling_percent, settings.updated_at, settings.updated_by = percent, clock.now(), by.id
+        now = clock.now()
+        settings = locked_or_new(Settings, Settings.id == 1, id=1, sampling_percent=percent, updated_at=now,
+                                 updated_by=by.id)
+        settings.sampling_percent, settings.updated_at, settings.updated_by = percent, now, by.id
 
 
 def _draw(order_id: int, percent: int) -> bool:
@@ -187,8 +186,7 @@ def set_cause_active(cause_id: int, active: bool, by: User) -> Cause:
 # --- working on a case ---------------------------------------------------------------------------
 
 def _locked_case(case_id: int) -> Case:
-    case = db.session.scalar(select(Case).where(Case.id == case_id).with_for_update()
-                             .execution_options(populate_existing=True))
+    case = locked(Case, Case.id == case_id)
     if case is None:
         raise NotFound(_l("There is no such case."))
     return case

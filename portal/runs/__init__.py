@@ -1,51 +1,84 @@
-"""Job runs: periodic and long background work, keyed by period, with progress."""
+"""Job runs: periodic and long background work, keyed by period, with progress.
+
+A run is claimed (``queued``) and handed to its job through the outbox, in the claim's own
+transaction. The execution that begins it owns it under a lease that it renews while it
+works; any other execution of the same run (a message delivered twice, or sent again) leaves
+it alone. A run whose lease ran out (its message lost with Redis's data, its process killed)
+is dispatched again by the scheduler (``dispatch_stalled``), and the execution that takes it
+over goes on from the progress the last one saved.
+"""
 
 from __future__ import annotations
 
+import logging
+import secrets
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Iterator
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock
-from portal.db import db, transaction
+from portal.db import db, locked, transaction
 from portal.errors import Conflict
 from portal.events import publish
 from portal.runs.models import JobRun
 
 __all__ = [
     "JobRun",
+    "Execution",
+    "LeaseLost",
+    "RUN_EVENT",
     "claim_run",
     "request_run",
-    "release_run",
+    "dispatch_stalled",
+    "give_up",
     "last_period_key",
-    "tracking",
-    "start",
-    "progress",
-    "finish",
-    "fail",
+    "claimed_periods",
+    "begin",
+    "executing",
     "recent_runs",
     "get_run",
 ]
 
+log = logging.getLogger(__name__)
+
+# The event that hands a run to its job (``{"run_id": …, "kind": …}``).
+RUN_EVENT = "run.requested"
+# Progress is saved every so many steps (and whenever the lease needs renewing).
+PROGRESS_EVERY = 20
+
+
+class LeaseLost(Exception):
+    """This execution no longer owns its run: its lease ran out and the run was handed on."""
+
+
+def lease() -> timedelta:
+    return timedelta(seconds=current_app.config["RUN_LEASE_SECONDS"])
+
 
 def _add_run(kind: str, period_key: str, started_by: str | None) -> JobRun:
+    now = clock.now()
     run = JobRun(
         kind=kind, period_key=period_key, state="queued", total=0, done=0,
-        started_by=started_by, created_at=clock.now(),
+        started_by=started_by, created_at=now, lease_until=now + lease(),
     )
     db.session.add(run)
     db.session.flush()  # the unique (kind, period) refuses a second run here
+    publish(RUN_EVENT, {"run_id": run.id, "kind": kind})
     return run
 
 
 def claim_run(kind: str, period_key: str, started_by: str | None = None) -> JobRun | None:
-    """Create the run for ``(kind, period_key)``; None when it already exists.
+    """Create the run for ``(kind, period_key)`` and hand it to its job; None when it
+    already exists.
 
     Commits at once (outside any other transaction): the claim is what other
-    schedulers see.
+    schedulers see, and its dispatch is in the same commit, so it cannot be lost.
     """
     try:
         with transaction():
@@ -56,21 +89,47 @@ def claim_run(kind: str, period_key: str, started_by: str | None = None) -> JobR
 
 def request_run(kind: str, started_by: str) -> JobRun:
     """Start a ``kind`` run now (a manager's button), keyed by the minute: a double
-    click starts one run. The ``run.requested`` event hands it to its job."""
+    click starts one run."""
     try:
         with transaction():
             run = _add_run(kind, clock.now().strftime("%Y-%m-%dT%H:%M"), started_by)
-            publish("run.requested", {"run_id": run.id, "kind": kind})
     except IntegrityError:
         raise Conflict(_l("This run has just been started; its progress is below.")) from None
     return run
 
 
-def release_run(run_id: int) -> None:
-    """Forget a claimed run that never started (its job could not be sent), so that
-    its period is claimed again rather than skipped."""
+def _stalled(now: datetime):
+    """Queued or running, and nobody has renewed the lease in time (none at all: a run
+    from before leases existed)."""
+    return and_(JobRun.state.in_(("queued", "running")),
+                or_(JobRun.lease_until.is_(None), JobRun.lease_until <= now))
+
+
+def dispatch_stalled() -> list[JobRun]:
+    """Hand again to their jobs the runs whose lease ran out: never started (the message
+    was lost) or abandoned mid-way (the process died). The owner is cleared, so whichever
+    execution comes next takes the run over and a late step of the old one stops."""
+    now = clock.now()
+    ids = list(db.session.scalars(select(JobRun.id).where(_stalled(now)).order_by(JobRun.id)))
+    again = []
+    for run_id in ids:
+        with transaction():
+            run = locked(JobRun, JobRun.id == run_id, _stalled(now))
+            if run is None:  # another scheduler was first, or the execution renewed just now
+                continue
+            run.owner, run.lease_until = None, now + lease()
+            publish(RUN_EVENT, {"run_id": run.id, "kind": run.kind})
+            again.append(run)
+    return again
+
+
+def give_up(run_id: int, error: str) -> None:
+    """A run nothing can execute (its job no longer exists): failed, not dispatched again."""
     with transaction():
-        db.session.execute(delete(JobRun).where(JobRun.id == run_id, JobRun.state == "queued"))
+        run = locked(JobRun, JobRun.id == run_id)
+        if run is not None and not run.finished:
+            run.state, run.error, run.finished_at = "failed", error[:2000], clock.now()
+            run.owner = run.lease_until = None
 
 
 def last_period_key(kind: str) -> str | None:
@@ -80,46 +139,126 @@ def last_period_key(kind: str) -> str | None:
     )
 
 
+def claimed_periods(kind: str, first_key: str, before_key: str) -> set[str]:
+    """The periods of ``kind`` from ``first_key`` up to (not including) ``before_key`` that have a run."""
+    return set(db.session.scalars(select(JobRun.period_key).where(
+        JobRun.kind == kind, JobRun.period_key >= first_key, JobRun.period_key < before_key)))
+
+
 def get_run(run_id: int) -> JobRun | None:
     return db.session.get(JobRun, run_id)
 
 
+@dataclass
+class Execution:
+    """One execution's hold on a run. ``done`` steps are behind it (a run taken over
+    starts where the last execution's saved progress says)."""
+
+    run_id: int
+    token: str
+    kind: str
+    period_key: str
+    created_at: datetime
+    done: int
+    renew_at: datetime
+
+    def plan(self, total: int) -> None:
+        """The run has ``total`` steps (for a run taken over: the same steps as before)."""
+        self._write(total=total)
+
+    def progress(self, done: int) -> None:
+        """``done`` steps are behind: saved every ``PROGRESS_EVERY`` steps and whenever the
+        lease is half spent. Raises ``LeaseLost`` when another execution has the run now."""
+        self.done = done
+        if done % PROGRESS_EVERY == 0 or clock.now() >= self.renew_at:
+            self._write(done=done)
+
+    def finish(self) -> None:
+        self._write(state="done", done=JobRun.total, finished_at=clock.now(), owner=None, lease_until=None)
+
+    def fail(self, error: str) -> None:
+        db.session.rollback()
+        self._write(state="failed", error=error[:2000], finished_at=clock.now(), owner=None, lease_until=None)
+
+    def _write(self, **values) -> None:
+        now = clock.now()
+        values.setdefault("lease_until", now + lease())
+        with transaction():
+            changed = db.session.execute(
+                update(JobRun).where(JobRun.id == self.run_id, JobRun.owner == self.token).values(**values)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+        if not changed:
+            raise LeaseLost(f"run {self.run_id} was taken over")
+        self.renew_at = now + lease() / 2
+
+
+def begin(run_id: int, in_order: bool = False) -> Execution | None:
+    """Take the run for this execution; None when it is done or a live execution owns it.
+
+    A queued run, a run whose lease ran out (or was cleared for a take-over), and a failed
+    run that Dramatiq retries are taken; their progress is kept. ``in_order``: periods that
+    build on the one before (a month carries its debt into the next) wait, queued, until the
+    earlier periods' runs have finished; the run before hands the next one on.
+    """
+    token = secrets.token_hex(16)
+    with transaction():
+        run = locked(JobRun, JobRun.id == run_id)
+        now = clock.now()
+        if run is None or run.state == "done":
+            return None
+        if run.state == "running" and run.owner is not None and run.lease_until and run.lease_until > now:
+            return None
+        if in_order and db.session.scalar(select(exists().where(
+                JobRun.kind == run.kind, JobRun.period_key < run.period_key, JobRun.state.in_(("queued", "running"))))):
+            return None
+        run.state, run.owner, run.lease_until = "running", token, now + lease()
+        run.error = run.finished_at = None
+        run.started_at = run.started_at or now
+        return Execution(run.id, token, run.kind, run.period_key, run.created_at, run.done, now + lease() / 2)
+
+
+def _hand_on_next(kind: str, after_key: str) -> None:
+    """Dispatch the earliest queued run of ``kind`` after ``after_key`` (it waited for this one)."""
+    next_id = db.session.scalar(select(JobRun.id).where(
+        JobRun.kind == kind, JobRun.period_key > after_key, JobRun.state == "queued").order_by(JobRun.period_key).limit(1))
+    if next_id is None:
+        return
+    with transaction():
+        run = locked(JobRun, JobRun.id == next_id, JobRun.state == "queued")
+        if run is not None:
+            run.lease_until = clock.now() + lease()
+            publish(RUN_EVENT, {"run_id": run.id, "kind": run.kind})
+
+
 @contextmanager
-def tracking(run_id: int, total: int) -> Iterator[None]:
-    """Wrap a run's work: running with ``total`` steps, then done; failed if it raises."""
-    start(run_id, total)
+def executing(run_id: int, in_order: bool = False) -> Iterator[Execution | None]:
+    """Wrap a run's work: ``None`` when another execution owns the run (or it is done:
+    leave it alone); otherwise the execution, finished at the end, failed if it raises.
+    ``in_order``: see ``begin``."""
+    execution = begin(run_id, in_order)
+    if execution is None:
+        log.info("run %s is done or owned by another execution; leaving it", run_id)
+        yield None
+        return
     try:
-        yield
+        yield execution
+    except LeaseLost:
+        log.warning("run %s was taken over by another execution; stopping this one", run_id)
+        return
     except BaseException as exc:  # Dramatiq's time limit is a BaseException
-        fail(run_id, repr(exc))
+        try:
+            execution.fail(repr(exc))
+        except LeaseLost:
+            pass
         raise
-    finish(run_id)
-
-
-def start(run_id: int, total: int) -> None:
-    run = db.session.get(JobRun, run_id)
-    run.state, run.total, run.done, run.started_at = "running", total, 0, clock.now()
-    run.error = run.finished_at = None  # a retry starts afresh
-    db.session.commit()
-
-
-def progress(run_id: int, done: int) -> None:
-    run = db.session.get(JobRun, run_id)
-    run.done = done
-    db.session.commit()
-
-
-def finish(run_id: int) -> None:
-    run = db.session.get(JobRun, run_id)
-    run.state, run.done, run.finished_at = "done", run.total, clock.now()
-    db.session.commit()
-
-
-def fail(run_id: int, error: str) -> None:
-    db.session.rollback()
-    run = db.session.get(JobRun, run_id)
-    run.state, run.error, run.finished_at = "failed", error[:2000], clock.now()
-    db.session.commit()
+    try:
+        execution.finish()
+    except LeaseLost:  # the execution that took over finishes it
+        log.warning("run %s was taken over at its end", run_id)
+        return
+    if in_order:
+        _hand_on_next(execution.kind, execution.period_key)
 
 
 def recent_runs(limit: int = 20) -> list[JobRun]:

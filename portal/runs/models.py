@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import Integer, String, Text, UniqueConstraint
+from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import UTCDateTime, db
@@ -24,8 +24,15 @@ class JobRun(db.Model):
     created_at = mapped_column(UTCDateTime, nullable=False)
     started_at = mapped_column(UTCDateTime, nullable=True)
     finished_at = mapped_column(UTCDateTime, nullable=True)
+    # The execution working on it (a token of its own) and until when that claim holds: a
+    # run whose lease ran out (its message lost, its process dead) is dispatched again.
+    owner: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    lease_until = mapped_column(UTCDateTime, nullable=True)
 
-    __table_args__ = (UniqueConstraint("kind", "period_key"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "period_key"),
+        Index("ix_job_runs_state_lease_until", "state", "lease_until"),
+    )
 
     @property
     def percent(self) -> int:

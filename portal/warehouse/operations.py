@@ -13,13 +13,13 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock, notifications, people
-from portal.db import db, transaction
+from portal.db import db, locked, transaction
 from portal.errors import Conflict, DomainError, NotFound
 from portal.events import publish
 from portal.urls import external_url
@@ -39,13 +39,7 @@ DEFAULT_PICKUP_LEAD_MINUTES = 60
 
 def _locked(kit_id: int) -> Kit:
     """The kit with its cookie, locked for the rest of the transaction, read fresh."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        # SQLite has no row locks: a no-op write takes the database's write lock now.
-        db.session.execute(update(Kit.__table__).where(Kit.__table__.c.id == kit_id)
-                           .values(version=Kit.__table__.c.version))
-    kit = db.session.scalar(
-        select(Kit).where(Kit.id == kit_id).with_for_update(of=Kit)
-        .options(joinedload(Kit.cookie)).execution_options(populate_existing=True))
+    kit = locked(Kit, Kit.id == kit_id, options=[joinedload(Kit.cookie)])
     if kit is None:
         raise NotFound(_l("There is no such kit."))
     return kit

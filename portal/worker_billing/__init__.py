@@ -8,14 +8,14 @@ from portal.worker_billing.models import LINE_KINDS, PAYOUT_STATES, Line, Payout
 from portal.worker_billing.queries import Statement, statement
 from portal.worker_billing.reports import MonthPayouts, bonuses, payouts_by_month, worker_by_email
 from portal.worker_billing.operations import (
-    EARNING_PERCENT, FINE, create_payouts, give_bonus, pay_payout, provider, record_order,
-    record_payout_outcome, retries_due,
+    EARNING_PERCENT, FINE, create_payouts, give_bonus, month_payouts, oldest_unpaid_line_at, pay_new_payout,
+    pay_payout, provider, record_order, record_payout_outcome, retries_due,
 )
 
 __all__ = [
     "problems",
     "EARNING_PERCENT", "FINE", "LINE_KINDS", "PAYOUT_STATES", "Line", "Payout", "PayoutAttempt",
     "create_payouts", "give_bonus", "pay_payout", "provider", "record_order", "record_payout_outcome",
-    "retries_due", "Statement", "statement",
+    "retries_due", "Statement", "statement", "month_payouts", "oldest_unpaid_line_at", "pay_new_payout",
     "MonthPayouts", "bonuses", "payouts_by_month", "worker_by_email",
 ]

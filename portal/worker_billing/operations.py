@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, exists, func, literal, select, union_all, update
 
 from portal import clock, ledger, notifications, people
-from portal.db import db, lock_for_update, transaction
+from portal.db import db, locked, transaction
 from portal.errors import DomainError, NotFound
 from portal.ledger import SUCCEEDED, Outcome
 from portal.money import Money
@@ -116,11 +116,12 @@ def create_payouts(month_key: str, previous_key: str, cutoff: datetime) -> list[
         return list(db.session.scalars(select(Payout.id).where(Payout.batch == batch).order_by(Payout.id)))
 
 
-def pay_payout(payout_id: int) -> Payout:
-    """Send a pending payout to the golden hat, its key committed before the call."""
+def pay_payout(payout_id: int, first_try_only: bool = False) -> Payout:
+    """Send a pending payout to the golden hat, its key committed before the call.
+    ``first_try_only``: leave a payout already tried to the retries (the monthly run)."""
     with transaction():
-        payout = db.session.scalar(lock_for_update(select(Payout).where(Payout.id == payout_id)))
-        if payout is None or payout.state != "pending":
+        payout = locked(Payout, Payout.id == payout_id)
+        if payout is None or payout.state != "pending" or (first_try_only and payout.tries):
             return payout
         attempt = ledger.begin_try(payout, PayoutAttempt, PayoutAttempt.payout_id, "payout")
         key, token, amount = attempt.key, f"hat_ok_{payout.worker_id}", Money(attempt.amount_cents)
@@ -133,10 +134,12 @@ def pay_payout(payout_id: int) -> Payout:
 def record_payout_outcome(key: str, outcome: Outcome) -> None:
     """The golden hat's answer for ``key``; a second answer changes nothing."""
     with transaction():
-        attempt = db.session.scalar(lock_for_update(select(PayoutAttempt).where(PayoutAttempt.key == key)))
-        if attempt is None or attempt.state != "pending":
+        # The payout first, as paying locks it: two operations never wait on each other.
+        payout_id = db.session.scalar(select(PayoutAttempt.payout_id).where(PayoutAttempt.key == key))
+        payout = locked(Payout, Payout.id == payout_id) if payout_id is not None else None
+        attempt = locked(PayoutAttempt, PayoutAttempt.key == key)
+        if payout is None or attempt is None or attempt.state != "pending":
             return
-        payout = db.session.scalar(lock_for_update(select(Payout).where(Payout.id == attempt.payout_id)))
         ledger.end_try(attempt, outcome)
         if outcome.status == SUCCEEDED:
             amount = Money(attempt.amount_cents)
@@ -147,6 +150,23 @@ def record_payout_outcome(key: str, outcome: Outcome) -> None:
             _email(payout)
         else:  # retried on the next days; it stays pending (and visible) until paid
             payout.next_try_at = clock.now() + RETRY_AFTER
+
+
+def pay_new_payout(payout_id: int) -> None:
+    """The monthly run's step: pay a new payout, once (a run taken over, or a step done again,
+    finds it tried and leaves it to the retries)."""
+    pay_payout(payout_id, first_try_only=True)
+
+
+def month_payouts(month_key: str) -> list[int]:
+    """The ids of every payout of the month, in the order they were created."""
+    return list(db.session.scalars(select(Payout.id).where(Payout.month_key == month_key).order_by(Payout.id)))
+
+
+def oldest_unpaid_line_at() -> datetime | None:
+    """When the oldest earning, fine or bonus not yet on a payout was booked: a first monthly
+    run pays out from that month on, so no month is skipped (BI-7)."""
+    return db.session.scalar(select(func.min(Line.booked_at)).where(Line.payout_id.is_(None)))
 
 
 def retries_due(limit: int = 500) -> list[int]:

@@ -192,3 +192,50 @@ def test_an_event_nobody_consumes_is_done_at_once(db, jobs_worker):
     event_id = publish(1, name="test.unheard")
     wait_for(lambda: is_done(event_id))
     assert db.session.scalars(select(events.HandledEvent)).all() == []
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite runs one writer at a time: two consumers cannot overlap there")
+def test_two_consumers_finishing_at_the_same_moment_leave_the_event_confirmed(app, db, consumers):
+    # Each consumer waits for the other inside its transaction, its handled row written but
+    # not committed: both then finish together. Twenty events, so a lucky order cannot pass.
+    together = threading.Barrier(2)
+
+    def first(payload, event_id):
+        together.wait(10)
+
+    def second(payload, event_id):
+        together.wait(10)
+
+    consumers("test.happened")(first)
+    consumers("test.happened")(second)
+    names = consumers_of("test.happened")
+    event_ids = [publish(n) for n in range(20)]
+    errors: list[BaseException] = []
+
+    def deliver(event_id, name):
+        with app.app_context():
+            try:
+                handle_event(event_id, name)
+            except BaseException as exc:  # noqa: BLE001 - reported by the test
+                errors.append(exc)
+
+    for event_id in event_ids:
+        threads = [threading.Thread(target=deliver, args=(event_id, name)) for name in names]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(20)
+    assert errors == []
+    assert [event_id for event_id in event_ids if not is_done(event_id)] == []
+
+
+def test_an_event_stamped_in_the_future_by_a_moved_clock_is_still_swept(db, jobs_worker, consumers):
+    consumers("test.happened")(echo)
+    clock.freeze(clock.now() + timedelta(days=5))  # the demo data books next week's orders so
+    with relay_off():
+        event_id = publish(1)
+    clock.reset()
+    assert events.unconfirmed(created_before=clock.now()) == [(event_id, "test.happened")]
+    sweep_outbox()
+    wait_for(lambda: is_done(event_id), message="the future-stamped event handled")
+    assert echoed() == [1]

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from jobs.schedule import Daily, MonthEnd, Periodic, Weekly, periodic_jobs, run_due
-from portal import clock, runs
+from portal import clock, events, runs
 from portal.db import db
 from tests.conftest import DATABASE_URL
 from tests.waiting import wait_for
@@ -38,6 +38,13 @@ class Recorder:
     def __call__(self, run_id: int) -> None:
         with self._lock:
             self.sent.append(run_id)
+
+
+def dispatched(kind: str) -> list[int]:
+    """The run ids handed to ``kind``'s job through the outbox, once per hand-over."""
+    payloads = db.session.scalars(select(events.OutboxEvent.payload).where(events.OutboxEvent.name == runs.RUN_EVENT)).all()
+    db.session.rollback()
+    return sorted(p["run_id"] for p in payloads if p["kind"] == kind)
 
 
 def claimed(kind: str) -> list[str]:
@@ -104,7 +111,7 @@ def test_a_repeated_tick_starts_a_period_once(db):
     assert run_due(jobs) == []
     assert run_due([Periodic("test.daily", Daily(hour=3), send)]) == []  # a restarted scheduler too
     assert claimed("test.daily") == ["2026-11-20"]
-    assert len(send.sent) == 1
+    assert len(dispatched("test.daily")) == 1
 
 
 def test_after_downtime_every_missed_day_runs_once_in_order(db):
@@ -117,7 +124,8 @@ def test_after_downtime_every_missed_day_runs_once_in_order(db):
     assert [key for _, key in started] == ["2026-11-21", "2026-11-22", "2026-11-23", "2026-11-24", "2026-11-25"]
     assert run_due(jobs) == []
     assert claimed("test.daily") == ["2026-11-20", *[key for _, key in started]]
-    assert len(send.sent) == 6
+    run_ids = db.session.scalars(select(runs.JobRun.id).where(runs.JobRun.kind == "test.daily")).all()
+    assert set(dispatched("test.daily")) == set(run_ids)
 
 
 def test_weekly_catch_up_crosses_the_new_year(db):
@@ -159,20 +167,44 @@ def test_two_schedulers_ticking_together_start_one_run(app, db):
         t.join(20)
     assert started == [("test.weekly", "2026-W48")]
     assert claimed("test.weekly") == ["2026-W48"]
-    assert len(send.sent) == 1
+    assert len(dispatched("test.weekly")) == 1
 
 
-def test_a_run_that_could_not_be_sent_is_claimed_again_not_skipped(db):
-    def broker_down(run_id):
+def test_a_claimed_run_reaches_its_job_through_the_outbox(db, jobs_worker):
+    send = Recorder()
+    clock.freeze(at(2026, 11, 20, 4))
+    run_due([Periodic("test.daily", Daily(hour=3), send)])
+    (run_id,) = dispatched("test.daily")
+    wait_for(lambda: send.sent == [run_id], message="the run handed to its job")
+
+
+def test_a_run_that_could_not_be_sent_is_sent_again_when_its_lease_runs_out_not_skipped(db, jobs_worker, monkeypatch):
+    from jobs.events import handle_event
+
+    def broker_down(*args, **kwargs):
         raise ConnectionError("broker unreachable")
 
-    clock.freeze(at(2026, 11, 20, 4))
-    with pytest.raises(ConnectionError):
-        run_due([Periodic("test.daily", Daily(hour=3), broker_down)])
-    assert claimed("test.daily") == []
     send = Recorder()
-    assert run_due([Periodic("test.daily", Daily(hour=3), send)]) == [("test.daily", "2026-11-20")]
-    assert len(send.sent) == 1
+    jobs = [Periodic("test.daily", Daily(hour=3), send)]
+    clock.freeze(at(2026, 11, 20, 4))
+    with monkeypatch.context() as down:
+        down.setattr(handle_event, "send", broker_down)
+        assert run_due(jobs) == [("test.daily", "2026-11-20")]  # claimed all the same
+    assert claimed("test.daily") == ["2026-11-20"]
+    clock.advance(runs_lease(db) - timedelta(seconds=1))
+    run_due(jobs)
+    assert send.sent == []  # still within its lease: not handed on yet
+    clock.advance(timedelta(seconds=1))
+    run_due(jobs)
+    (run_id,) = set(dispatched("test.daily"))
+    wait_for(lambda: send.sent == [run_id], message="the run handed on again")
+    assert claimed("test.daily") == ["2026-11-20"]
+
+
+def runs_lease(db) -> timedelta:
+    from flask import current_app
+
+    return timedelta(seconds=current_app.config["RUN_LEASE_SECONDS"])
 
 
 def test_the_real_schedule_runs_on_the_worker(db, jobs_worker):
@@ -219,3 +251,17 @@ def test_the_scheduler_process_claims_due_runs_and_stops_on_sigterm(app, db):
         proc.kill()
     assert proc.returncode == 0, output
     assert "scheduler stopped" in output
+
+
+def test_a_run_no_job_can_execute_fails_rather_than_being_handed_on_for_ever(db, jobs_worker):
+    run_id = runs.claim_run("test.retired_job", "2026-W48", started_by="scheduler").id
+
+    def failed():
+        run = db.session.get(runs.JobRun, run_id)
+        db.session.refresh(run)
+        return run.state == "failed" and run.error
+
+    assert wait_for(failed, message="the run given up") == "no job runs test.retired_job"
+    clock.advance(timedelta(hours=1))
+    run_due([])
+    assert dispatched("test.retired_job") == [run_id]  # not handed on again

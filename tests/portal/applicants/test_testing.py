@@ -130,3 +130,16 @@ def test_a_question_someone_answered_cannot_be_removed(db):
     question = applicants.questions_of(applicants.attempt_by_token(token).test_set)[0]
     with pytest.raises(Conflict):
         applicants.remove_question(question.id)
+
+
+def test_the_pass_mark_is_compared_with_the_exact_score(db):
+    """7 of 8 points is 87.5 %: short of an 88 % mark (rounding it to 88 % once let it pass)."""
+    service = af.vacancy("cleaning")
+    short, _ = af.taken(right=7, questions=8, pass_mark=88, service=service)
+    enough, _ = af.taken(right=7, questions=8, pass_mark=87, service=service)
+
+    missed, made = applicants.latest_attempt(short.id), applicants.latest_attempt(enough.id)
+    assert (missed.score, missed.max_score, missed.percent, missed.passed) == (7, 8, 87, False)
+    assert (made.percent, made.passed) == (87, True)
+    assert applicants.suggested_characteristics(missed) == ([], ["cleaning"])
+    assert applicants.suggested_characteristics(made) == (["cleaning"], [])

@@ -11,11 +11,12 @@ from sqlalchemy import select
 from jobs.billing import WEEKLY_RUN, weekly, weekly_invoices
 from jobs.schedule import Periodic, run_due
 from portal import client_billing, clock
-from portal.db import db
+from portal.runs import JobRun
 from portal.money import Money
 from tests import factories
 from tests.conftest import ON_POSTGRES
 from tests.portal.ledger.billing import at, charges_of, count, finish, invoices_of
+from tests.waiting import wait_for
 
 SUNDAY = at(2026, 11, 29, 20)  # the evening week 2026-W48 is invoiced
 
@@ -66,9 +67,9 @@ def test_a_charge_made_after_its_week_was_invoiced_goes_on_next_week_s_invoice(d
     assert client_billing.problems() == []
 
 
-def test_five_weeks_of_downtime_make_exactly_the_five_missing_invoices(db):
+def test_five_weeks_of_downtime_make_exactly_the_five_missing_invoices(db, jobs_worker):
     clients = [factories.user("client") for _ in range(3)]
-    job = Periodic(WEEKLY_RUN, weekly(), weekly_invoices)  # run synchronously (actor call)
+    job = Periodic(WEEKLY_RUN, weekly(), weekly_invoices.send)
     clock.freeze(at(2026, 11, 1, 21))  # Sunday of W44, after the run is due
     run_due([job])
     for week in range(5):  # the scheduler is down; orders go on
@@ -78,6 +79,12 @@ def test_five_weeks_of_downtime_make_exactly_the_five_missing_invoices(db):
     clock.freeze(at(2026, 12, 6, 21))  # back on the Sunday of W49
     started = run_due([job])
     assert [key for _, key in started] == ["2026-W45", "2026-W46", "2026-W47", "2026-W48", "2026-W49"]
+
+    def all_done():
+        db.session.rollback()
+        return db.session.scalars(select(JobRun.state).where(JobRun.kind == WEEKLY_RUN)).all() == ["done"] * 6
+
+    wait_for(all_done, message="the six weekly runs done")
     for c in clients:
         assert [(i.week_key, i.amount_cents) for i in invoices_of(c.id)] == [
             (f"2026-W{45 + w}", 1_000 * (w + 1)) for w in range(5)]

@@ -14,16 +14,18 @@ from tests.waiting import wait_for
 HTMX = {"HX-Request": "true"}
 
 
-def a_run(total: int, done: int) -> int:
-    run = runs.claim_run("test.billing", "2026-W48", started_by="scheduler")
-    runs.start(run.id, total=total)
-    runs.progress(run.id, done)
-    return run.id
+def a_run(total: int, done: int) -> runs.Execution:
+    """A run under way: ``done`` of ``total`` steps saved."""
+    run = runs.begin(runs.claim_run("test.billing", "2026-W48", started_by="scheduler").id)
+    run.plan(total)
+    run.renew_at = clock.now()  # save this step's progress now
+    run.progress(done)
+    return run
 
 
 def test_a_running_run_keeps_polling(client, login_as):
     login_as("manager")
-    run_id = a_run(total=10, done=3)
+    run_id = a_run(total=10, done=3).run_id
     response = client.get(f"/manager/runs/{run_id}/progress", headers=HTMX)
     assert response.status_code == 200
     assert b"3 of 10 (30%)" in response.data
@@ -33,8 +35,9 @@ def test_a_running_run_keeps_polling(client, login_as):
 
 def test_a_finished_run_stops_the_polling_with_286(client, login_as):
     login_as("manager")
-    run_id = a_run(total=10, done=9)
-    runs.finish(run_id)
+    run = a_run(total=10, done=9)
+    run.finish()
+    run_id = run.run_id
     response = client.get(f"/manager/runs/{run_id}/progress", headers=HTMX)
     assert response.status_code == 286
     assert b"Done: 10 of 10" in response.data
@@ -43,8 +46,9 @@ def test_a_finished_run_stops_the_polling_with_286(client, login_as):
 
 def test_a_failed_run_stops_the_polling_and_says_why(client, login_as):
     login_as("manager")
-    run_id = a_run(total=10, done=4)
-    runs.fail(run_id, "payment provider unreachable")
+    run = a_run(total=10, done=4)
+    run.fail("payment provider unreachable")
+    run_id = run.run_id
     response = client.get(f"/manager/runs/{run_id}/progress", headers=HTMX)
     assert response.status_code == 286
     assert b"Failed: payment provider unreachable" in response.data
@@ -52,8 +56,9 @@ def test_a_failed_run_stops_the_polling_and_says_why(client, login_as):
 
 def test_without_htmx_a_run_is_a_page_of_its_own(client, login_as):
     login_as("manager")
-    run_id = a_run(total=4, done=4)
-    runs.finish(run_id)
+    run = a_run(total=4, done=4)
+    run.finish()
+    run_id = run.run_id
     response = client.get(f"/manager/runs/{run_id}/progress")
     assert response.status_code == 200
     assert b"<html" in response.data and b"test.billing" in response.data

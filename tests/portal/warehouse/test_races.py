@@ -9,19 +9,19 @@ from portal.errors import DomainError
 from portal.events import OutboxEvent
 from tests import factories
 from tests.portal.orders.factories import book
-from tests.portal.orders.test_races import _race, _user
+from tests.racing import RACERS, race, user
 from tests.portal.warehouse.factories import opened_kit
 
 
 def test_racing_issued_clicks_record_one_hand_over(app, db):
     factories.user("worker")
-    staff = [factories.user("warehouse").id for _ in range(3)] + [factories.user("manager").id]
+    staff = [factories.user("warehouse").id for _ in range(RACERS - 1)] + [factories.user("manager").id]
     for day in range(1, 4):
         kit = opened_kit(book(hours_ahead=24 * day))  # the one worker, a job a day
-        warehouse.mark_cookie_received(kit.id, _user(staff[0]))
-        warehouse.mark_ready(kit.id, _user(staff[0]))
+        warehouse.mark_cookie_received(kit.id, user(staff[0]))
+        warehouse.mark_ready(kit.id, user(staff[0]))
         kit_id = kit.id
-        results = _race(app, *[(lambda s=s: warehouse.issue_kit(kit_id, _user(s))) for s in staff])
+        results = race(app, *[(lambda s=s: warehouse.issue_kit(kit_id, user(s))) for s in staff])
         winners = [r for r in results if not isinstance(r, DomainError)]
         assert len(winners) == 1, results
         _db.session.rollback()

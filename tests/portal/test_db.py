@@ -1,0 +1,53 @@
+"""``portal.db.locked`` and ``transaction``: a read-then-change operation loses no update when
+ten run at once, on SQLite (the write lock, BEGIN IMMEDIATE) as on PostgreSQL (row locks)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import update
+
+from portal.applicants.models import Application
+from portal.db import db, locked, transaction
+from tests.conftest import ON_POSTGRES
+from tests.portal.applicants import factories as af
+from tests.racing import RACERS, failures, race_same
+
+
+def _applied_times(application_id: int) -> int:
+    return db.session.get(Application, application_id).times_applied
+
+
+def test_ten_read_then_change_operations_through_locked_lose_no_update(app, db):
+    application_id = af.application().application.id
+
+    def apply_again():
+        db.session.get(Application, application_id)  # read first, as a page or Flask-Login does
+        with transaction():
+            row = locked(Application, Application.id == application_id)
+            row.times_applied += 1
+
+    assert failures(race_same(app, apply_again)) == []
+    assert _applied_times(application_id) == 1 + RACERS
+
+
+def test_locked_reads_the_row_afresh_though_the_session_holds_it(app, db):
+    application = af.application().application
+    assert application.times_applied == 1
+    with db.engine.begin() as other:  # another request changes it meanwhile
+        other.execute(update(Application).where(Application.id == application.id).values(times_applied=5))
+    with transaction():
+        assert locked(Application, Application.id == application.id).times_applied == 5
+        assert locked(Application, Application.id == -1) is None
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="PostgreSQL locks rows, not the database: operations need locked()")
+def test_on_sqlite_every_operation_holds_the_write_lock_from_its_first_read(app, db):
+    application_id = af.application().application.id
+
+    def apply_again():
+        with transaction():
+            row = db.session.get(Application, application_id)  # a plain read, then a change
+            row.times_applied += 1
+
+    assert failures(race_same(app, apply_again)) == []
+    assert _applied_times(application_id) == 1 + RACERS
