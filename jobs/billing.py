@@ -20,17 +20,14 @@ MONTHLY_NOW = "billing.monthly_payouts_now"
 
 
 def weekly():
-    """Invoices are issued and charged on Sunday evening for the charges made before."""
-    from jobs.schedule import Weekly
-
-    return Weekly(weekday=6, hour=20)
+    """Invoices are issued and charged at the week's cut-off (Sunday 20:00, business time)
+    for the charges made before."""
+    return client_billing.BILLING_WEEKS
 
 
 def monthly():
-    """Payouts on the month's last day, in the evening."""
-    from jobs.schedule import MonthEnd
-
-    return MonthEnd(hour=20)
+    """Payouts at the month's cut-off (its last day, 20:00 business time)."""
+    return worker_billing.PAYOUT_MONTHS
 
 
 @consumer("order.finished")

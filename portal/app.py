@@ -9,7 +9,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as config_module
-from portal import errors_pages, health, htmx, i18n, security
+from portal import errors_pages, health, htmx, i18n, inputs, security
 from portal.extensions import babel, csrf, db, login_manager
 from portal.money import Money
 from portal.people import passwords
@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None, *, roles: str = "all") -> Flask:
     app.config.update(config_module.load(test_config))
     app.config["PORTAL_PART"] = roles
     logging.basicConfig(level=logging.INFO)
+    inputs.init_app(app)  # before any route: it bounds every <int:…>
 
     _init_extensions(app)
     _init_templates(app)
@@ -56,7 +57,7 @@ def create_app(test_config: dict | None = None, *, roles: str = "all") -> Flask:
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=i18n.select_locale)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = None  # our server-side session record does this
@@ -74,6 +75,7 @@ def _init_templates(app: Flask) -> None:
         return Money(int(cents)).format(str(get_locale() or "en"))
 
     app.jinja_env.filters["money"] = money
+    i18n.init_templates(app)
     app.jinja_env.globals["LANGUAGES"] = i18n.LANGUAGES
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["field_attrs"] = field_attrs

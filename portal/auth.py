@@ -12,6 +12,8 @@ from portal.htmx import redirect
 # The session cookie carries this server-side session token next to Flask-Login's user id;
 # the token is what a logout or a deactivation revokes.
 SESSION_TOKEN = "sid"
+# Why this browser's session was ended by someone else, for the login page to say.
+ENDED = "ended"
 
 HOME_ENDPOINTS = {
     "client": "clients.home",
@@ -27,7 +29,15 @@ def _load_user(user_id: str):
         uid = int(user_id)
     except ValueError:
         return None
-    return people.session_user(uid, session.get(SESSION_TOKEN))
+    token = session.get(SESSION_TOKEN)
+    user = people.session_user(uid, token)
+    if user is None and token:
+        session.pop(SESSION_TOKEN)  # a dead session is looked into once, not on every request
+        if people.session_deactivated(uid, token):
+            # The login page says why (rendering words here would ask for the language of
+            # the user being loaded).
+            session[ENDED] = "deactivated"
+    return user
 
 
 def sign_in(user: people.User, address: str, user_agent: str) -> None:
@@ -45,6 +55,11 @@ def sign_out() -> None:
     people.close_session(session.get(SESSION_TOKEN))
     logout_user()
     session.clear()
+
+
+def ended_by_deactivation() -> bool:
+    """Whether this browser was signed out because its account was deactivated (asked once)."""
+    return session.pop(ENDED, None) == "deactivated"
 
 
 def current_session_token() -> str | None:

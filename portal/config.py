@@ -6,6 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
+from portal.timezones import DEFAULT_ZONE
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -30,6 +32,17 @@ def database_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     return url
+
+
+def time_zone(name: str) -> str:
+    """An IANA zone name, refused at start-up when the zone database does not know it."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(name)
+    except (ValueError, LookupError):
+        raise RuntimeError(f"PORTAL_TIME_ZONE={name!r} is not an IANA time zone (e.g. Europe/Moscow)") from None
+    return name
 
 
 def load(test_config: dict | None = None) -> dict:
@@ -63,8 +76,13 @@ def load(test_config: dict | None = None) -> dict:
         "MAIL_FROM": env.get("MAIL_FROM", "MCF portal <noreply@mcf.test>"),
         "EMAIL_RETRY_BASE_SECONDS": float(env.get("EMAIL_RETRY_BASE_SECONDS", "30")),
         # Accounts
-        "LOGIN_FAILURE_LIMIT": 10,
-        "LOGIN_FAILURE_WINDOW": 15 * 60,
+        # Failures in the window that refuse an account from one address, and an address on
+        # any accounts; an account failing from anywhere is only slowed (one check per
+        # LOGIN_SLOW_SECONDS from addresses it never signed in from) and its owner emailed.
+        "LOGIN_FAILURE_LIMIT": int(env.get("LOGIN_FAILURE_LIMIT", "10")),
+        "LOGIN_ADDRESS_FAILURE_LIMIT": int(env.get("LOGIN_ADDRESS_FAILURE_LIMIT", "30")),
+        "LOGIN_FAILURE_WINDOW": int(env.get("LOGIN_FAILURE_WINDOW", str(15 * 60))),
+        "LOGIN_SLOW_SECONDS": int(env.get("LOGIN_SLOW_SECONDS", "10")),
         "SESSION_LIFETIME": 14 * 24 * 3600,
         "PASSWORD_TIME_COST": 3,
         "PASSWORD_MEMORY_COST": 64 * 1024,
@@ -88,6 +106,8 @@ def load(test_config: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "en",
+        # The business zone: the Sunday cut-off, the month's end and the default for people.
+        "PORTAL_TIME_ZONE": env.get("PORTAL_TIME_ZONE") or DEFAULT_ZONE,
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "portal" / "translations"),
         "PER_PAGE": 25,
         # The applicant site (SPEC §11). Rate limits count per client address; the address
@@ -106,4 +126,6 @@ def load(test_config: dict | None = None) -> dict:
     if test_config:
         cfg.update(test_config)
         cfg["SQLALCHEMY_DATABASE_URI"] = database_url(cfg["SQLALCHEMY_DATABASE_URI"])
+    cfg["PORTAL_TIME_ZONE"] = time_zone(cfg["PORTAL_TIME_ZONE"])
+    cfg["BABEL_DEFAULT_TIMEZONE"] = cfg["PORTAL_TIME_ZONE"]
     return cfg

@@ -1,9 +1,20 @@
-"""Languages: the signed-in user's setting, else the visitor's choice, else the browser's."""
+"""Languages: the signed-in user's setting, else the visitor's choice, else the browser's.
+Time zones: the recipient's (emails), the signed-in user's, else the portal's."""
 
 from __future__ import annotations
 
+import re
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from babel import dates
 from flask import has_request_context, request, session
+from flask_babel import get_locale
 from flask_login import current_user
+
+from portal import clock, timezones
 
 LANGUAGES = {"en": "English", "ru": "Русский"}
 
@@ -17,3 +28,101 @@ def select_locale() -> str | None:
     if chosen in LANGUAGES:
         return chosen
     return request.accept_languages.best_match(list(LANGUAGES)) or "en"
+
+
+# --- time zones and the one set of date and time filters ------------------------------
+
+_forced_zone: ContextVar[ZoneInfo | None] = ContextVar("forced_zone", default=None)
+
+# One pattern per language for every table, timeline, page and email; no seconds, 24 hours.
+PATTERNS = {
+    "en": {"date": "d MMM y", "time": "HH:mm", "datetime": "d MMM y, HH:mm", "day": "d MMM"},
+    "ru": {"date": "dd.MM.y", "time": "HH:mm", "datetime": "dd.MM.y, HH:mm", "day": "d MMM"},
+}
+
+
+def select_timezone() -> str:
+    """Flask-Babel's zone: the same as :func:`display_zone`."""
+    return display_zone().key
+
+
+def display_zone() -> ZoneInfo:
+    """The zone times are shown and entered in: an email's recipient's (forced), the signed-in
+    person's, else the portal's."""
+    forced = _forced_zone.get()
+    if forced is not None:
+        return forced
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return timezones.zone_of(current_user.time_zone)
+    return timezones.business_zone()
+
+
+@contextmanager
+def force_zone(name: str | None):
+    """Render in ``name``'s zone (None: the portal's), e.g. an email for its recipient."""
+    token = _forced_zone.set(timezones.zone_of(name))
+    try:
+        yield
+    finally:
+        _forced_zone.reset(token)
+
+
+def _format(value, kind: str) -> str:
+    if value is None or value == "":
+        return ""
+    language = str(get_locale() or "en")
+    pattern = PATTERNS.get(language, PATTERNS["en"])[kind]
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a time filter")  # the database hands back UTC
+        return dates.format_datetime(value, pattern, tzinfo=display_zone(), locale=language)
+    if kind in ("date", "day"):  # a calendar date: the same day in every zone
+        return dates.format_date(value, pattern, locale=language)
+    raise TypeError(f"a {type(value).__name__} has no {kind}")
+
+
+def format_date(value) -> str:
+    """``30 Nov 2026`` / ``30.11.2026``: a date, or a moment's date in the reader's zone."""
+    return _format(value, "date")
+
+
+def format_day(value) -> str:
+    """``30 Nov`` / ``30 нояб.``: chart axes, where the year is the chart's."""
+    return _format(value, "day")
+
+
+def format_time(value) -> str:
+    """``10:00`` in the reader's zone."""
+    return _format(value, "time")
+
+
+def format_datetime(value) -> str:
+    """``30 Nov 2026, 10:00`` / ``30.11.2026, 10:00`` in the reader's zone."""
+    return _format(value, "datetime")
+
+
+_MINUTE_KEY = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$")
+
+
+def format_period(key: str) -> str:
+    """A run's period as people read it: weeks and months as they are (``2026-W48``), a run
+    started on demand (keyed by its UTC minute, ``2026-11-30T12:00``) at the reader's time."""
+    if key and _MINUTE_KEY.match(key):
+        return format_datetime(datetime.fromisoformat(key).replace(tzinfo=UTC))
+    return key
+
+
+def local_today() -> date:
+    """Today in the reader's zone (the default end of a date range they filter by)."""
+    return clock.now().astimezone(display_zone()).date()
+
+
+def init_templates(app) -> None:
+    """The date and time filters; Flask-Babel's own (``datetimeformat`` …) are removed so that
+    no page shows a time in another format or zone."""
+    for name in ("datetimeformat", "dateformat", "timeformat"):
+        app.jinja_env.filters.pop(name, None)
+    app.jinja_env.filters.update(date=format_date, day=format_day, time=format_time,
+                                 datetime=format_datetime, period=format_period)
+    app.jinja_env.globals["display_zone"] = display_zone
+    app.jinja_env.globals["portal_zone"] = timezones.business_zone_name

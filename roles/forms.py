@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField
+from wtforms import DateField, EmailField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, ValidationError
 
 from portal import people
 from portal.errors import DomainError
 from portal.i18n import LANGUAGES
+from portal.inputs import MAX_ID, whole_number
+from portal.money import Money
 
 
 def apply_domain_error(form: FlaskForm, exc: DomainError) -> None:
@@ -54,3 +59,66 @@ def new_password_field(label=_l("Password")) -> PasswordField:
 
 def confirm_field(of: str, label=_l("Repeat the password")) -> PasswordField:
     return PasswordField(label, validators=[EqualTo(of, _l("The passwords do not match."))])
+
+
+def id_value(value) -> int | None:
+    """``coerce=`` for a select or checkboxes of ids: empty is None; a number no row can have
+    (past MAX_ID, or not a plain number) is refused as a choice, with the field's message."""
+    if value is None or value == "":
+        return None
+    number = whole_number(str(value), 0)
+    if number is None:
+        raise ValueError("not an id")
+    return number
+
+
+def id_field(message=None) -> IntegerField:
+    """A hidden number that names a row (a version, a service): required, at most MAX_ID."""
+    message = message or _l("Reload the page and try again.")
+    return IntegerField(validators=[InputRequired(message), NumberRange(0, MAX_ID, message)])
+
+
+class DayField(DateField):
+    """A date the portal can count days from: years 1970 to 2999. A date past that (9999-12-31)
+    would overflow the moment a day is added to it; it gets a message and stays empty."""
+
+    FIRST, LAST = date(1970, 1, 1), date(2999, 12, 31)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.FIRST <= self.data <= self.LAST:
+            self.data = None
+            raise ValueError(_l("Enter a date between %(first)s and %(last)s.",
+                                first=self.FIRST.year, last=self.LAST.year))
+
+
+class MoneyField(StringField):
+    """An amount of CU as people type it in either language (``12.50``, ``1 234,50``), between
+    ``minimum`` and ``maximum``; ``.money`` holds it once the form validates. Bounded here so
+    a typed amount past what the columns hold is a message, never an overflow."""
+
+    LONGEST = 30  # characters: more is no amount anyone means
+
+    def __init__(self, label=None, validators=None, *, maximum: Money, minimum: Money = Money(0),
+                 example=_l("Enter an amount like 25 or 12.50."), **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "decimal"})
+        super().__init__(label, validators, **kwargs)
+        self.minimum, self.maximum, self.example = minimum, maximum, example
+        self.money: Money | None = None
+
+    def post_validate(self, form, validation_stopped: bool) -> None:
+        text = (self.data or "").strip()
+        if validation_stopped or not text:
+            return  # a required field has said so already; an optional one may stay empty
+        try:
+            if len(text) > self.LONGEST:
+                raise ValueError(text)
+            money = Money.parse(text)
+        except ValueError:
+            raise ValidationError(self.example) from None
+        locale = str(get_locale() or "en")
+        if money < self.minimum:
+            raise ValidationError(_l("At least %(min)s.", min=self.minimum.format(locale)))
+        if money > self.maximum:
+            raise ValidationError(_l("At most %(max)s.", max=self.maximum.format(locale)))
+        self.money = money

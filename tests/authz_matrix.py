@@ -59,6 +59,8 @@ ACCESS: dict[str, str | frozenset[str]] = {
     # signing in, one's own account
     "auth.login": VISITORS,
     "auth.register": VISITORS,
+    "auth.registration_sent": PUBLIC,
+    "auth.confirm_registration": SECRET_LINK,
     "auth.logout": PUBLIC,
     "auth.account": SIGNED_IN,
     "auth.change_password": SIGNED_IN,
@@ -68,6 +70,8 @@ ACCESS: dict[str, str | frozenset[str]] = {
     "applicants.home": PUBLIC,
     "applicants.apply": PUBLIC,
     "applicants.applied": PUBLIC,
+    "applicants.confirm_change": SECRET_LINK,
+    "applicants.change_confirmed": PUBLIC,
     "applicants.status": SECRET_LINK,
     "applicants.test": SECRET_LINK,
     "applicants.answer": SECRET_LINK,
@@ -204,6 +208,21 @@ def _question_of_the_test(visitor) -> int:
     return applicants.questions_of(test_set)[0].id
 
 
+def _registration_token() -> str:
+    email = f"signing.up{next(_seq)}@example.test"
+    people.request_registration(email, factories.PASSWORD, "New Cat", "1 Basket Road")
+    body = db.session.scalar(select(Email).where(Email.to == email)).text_body
+    return re.search(r"/register/confirm/([\w-]+)", body).group(1)
+
+
+def _change_token() -> str:
+    """The link emailed when an application's email applies again."""
+    email = applicant_factories.application().application.email
+    applicant_factories.application(email=email)
+    body = db.session.scalars(select(Email).where(Email.to == email).order_by(Email.id.desc())).first().text_body
+    return re.search(r"/careers/changes/([\w-]+)", body).group(1)
+
+
 _links: dict[str, str] = {}
 
 
@@ -220,6 +239,8 @@ SAMPLES: dict[str | tuple[str, str], Callable[[people.User | None], object]] = {
     "service_type_id": lambda visitor: order_factories.service_type().id,
     ("applicants.status", "token"): lambda visitor: applicant_factories.application().status_link.rsplit("/", 1)[1],
     ("applicants.test", "token"): _test_link,
+    ("auth.confirm_registration", "token"): lambda visitor: _registration_token(),
+    ("applicants.confirm_change", "token"): lambda visitor: _change_token(),
     ("applicants.answer", "question_id"): _question_of_the_test,
     ("applicants.answer", "token"): lambda visitor: _links["test"],
     "application_id": lambda visitor: applicant_factories.application().application.id,

@@ -100,6 +100,8 @@ def app():
         "PUBLIC_URL": "http://portal.test",
         "EMAIL_RETRY_BASE_SECONDS": 0.05,
         "SERVER_NAME": None,
+        # Most tests state their times in UTC; the zone tests set another with `business_zone`.
+        "PORTAL_TIME_ZONE": "UTC",
     })
     application.test_client_class = IsolatedClient
     with application.app_context():
@@ -153,6 +155,17 @@ def _clean_state(app):
     with app.app_context():
         _empty_tables()
     app.config["WTF_CSRF_ENABLED"] = False
+    app.config["PORTAL_TIME_ZONE"] = "UTC"
+
+
+@pytest.fixture
+def business_zone(app):
+    """``business_zone("Europe/Berlin")`` sets the portal's zone for this test."""
+
+    def _set(name: str) -> None:
+        app.config["PORTAL_TIME_ZONE"] = name
+
+    return _set
 
 
 def _fresh_stub_queues(broker) -> None:

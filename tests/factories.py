@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import random
 
 from PIL import Image
 
@@ -24,11 +25,12 @@ def _hash(password: str) -> str:
 
 
 def user(role: str = "client", *, email: str | None = None, name: str | None = None,
-         password: str = PASSWORD, language: str = "en", active: bool = True, **profile) -> User:
+         password: str = PASSWORD, language: str = "en", active: bool = True, time_zone: str | None = None,
+         **profile) -> User:
     n = next(_seq)
     u = User(email=email or f"{role}{n}@example.test", password_hash=_hash(password), role=role,
              name=name or f"{role.title()} {n}", address=f"{n} Test Street", language=language,
-             active=active, created_at=clock.now())
+             time_zone=time_zone, active=active, created_at=clock.now())
     db.session.add(u)
     db.session.flush()
     if role == "worker":
@@ -66,3 +68,23 @@ def gps_exif(latitude=(55.0, 45.0, 21.0), longitude=(37.0, 37.0, 4.0)) -> bytes:
     exif[ExifTags.Base.Make] = "CatPhone"
     exif.get_ifd(ExifTags.IFD.GPSInfo).update({1: "N", 2: latitude, 3: "E", 4: longitude})
     return exif.tobytes()
+
+
+def picture(seed: int, size=(640, 480)) -> Image.Image:
+    """A photo-like picture with shapes (the same seed, the same picture): a gradient and
+    soft-edged discs, so a perceptual hash has something to see."""
+    from PIL import ImageDraw, ImageFilter
+
+    rnd = random.Random(seed)
+    img = Image.linear_gradient("L").resize(size).convert("RGB")
+    draw = ImageDraw.Draw(img)
+    for _ in range(12):
+        x, y, r = rnd.randrange(size[0]), rnd.randrange(size[1]), rnd.randrange(20, 150)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=tuple(rnd.randrange(256) for _ in range(3)))
+    return img.filter(ImageFilter.GaussianBlur(2))
+
+
+def encoded(img: Image.Image, fmt: str = "JPEG", **options) -> bytes:
+    out = io.BytesIO()
+    img.save(out, format=fmt, **options)
+    return out.getvalue()

@@ -96,3 +96,30 @@ def test_every_migration_steps_down_and_up_again(empty_database):
 
     migrate(empty_database, command.upgrade, "head")
     assert schema_drift(empty_database) == []
+
+
+def test_photos_stored_before_0013_get_their_difference_hash(empty_database):
+    """A worker cannot reuse a photo uploaded before the same-picture check existed."""
+    from datetime import datetime
+
+    from sqlalchemy import MetaData, Table
+
+    from portal.images import reencode, same_picture
+    from tests import factories
+
+    before = ScriptDirectory.from_config(alembic_config()).get_revision("0013").down_revision
+    migrate(empty_database, command.upgrade, before)
+    stored = reencode(factories.encoded(factories.picture(seed=3), quality=90))
+    with empty_database.begin() as conn:
+        # The photo alone: its order and uploader do not matter to the migration.
+        conn.execute(text("PRAGMA foreign_keys=OFF") if conn.dialect.name == "sqlite"
+                     else text("SET session_replication_role = replica"))
+        photos = Table("order_photos", MetaData(), autoload_with=conn)
+        conn.execute(photos.insert().values(order_id=1, kind="check_in", sha256="0" * 64, content_type="image/jpeg",
+                                            data=stored.data, width=stored.width, height=stored.height,
+                                            uploaded_by=1, created_at=datetime(2026, 11, 1)))
+    migrate(empty_database, command.upgrade, "head")
+    with empty_database.connect() as conn:
+        dhash, quarter = conn.execute(text("SELECT dhash, dhash_q1 FROM order_photos")).one()
+    again = reencode(factories.encoded(factories.picture(seed=3), quality=40))
+    assert same_picture(dhash, again.dhash) and quarter is not None

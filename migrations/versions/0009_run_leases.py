@@ -1,15 +1,15 @@
 """run leases: the execution that owns a job run, and until when its lease holds
 
-Revision ID: 0009
-Revises: 0007_bets_quality
+Revision ID: 0009_run_leases
+Revises: 0008_accounts
 """
 from alembic import op
 import sqlalchemy as sa
 import portal.db
 
 
-revision = '0009'
-down_revision = '0007_bets_quality'
+revision = '0009_run_leases'
+down_revision = '0008_accounts'
 branch_labels = None
 depends_on = None
 

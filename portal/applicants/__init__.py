@@ -6,7 +6,8 @@ Other packages use only what is named here. Events published: ``applicant.applie
 """
 
 from portal.applicants.applications import (
-    MAX_PHOTO_BYTES, Applied, accept, add_note, apply, by_status_token, check_photo,
+    CHANGE_LINK_HOURS, MAX_PHOTO_BYTES, Applied, accept, add_note, apply, by_status_token,
+    change_by_token, check_photo, confirm_change,
     get_application, hired_photo, latest_attempt, mark_contacted, notes, notify_managers,
     open_vacancies, photo_of, record_hired, reject, search_applications, sniff_photo, stage_counts,
 )
@@ -19,9 +20,9 @@ from portal.applicants.testing import (
 )
 
 __all__ = [
-    "FINAL_STAGES", "MAX_PHOTO_BYTES", "STAGES", "Application", "Applied", "Attempt", "SkillTest",
+    "CHANGE_LINK_HOURS", "FINAL_STAGES", "MAX_PHOTO_BYTES", "STAGES", "Application", "Applied", "Attempt", "SkillTest",
     "TestSet", "accept", "add_note", "add_question", "answers_of", "apply", "assign_test_set",
-    "attempt_by_token", "attempt_state", "by_status_token", "check_photo", "finish_attempt",
+    "attempt_by_token", "attempt_state", "by_status_token", "change_by_token", "check_photo", "confirm_change", "finish_attempt",
     "finish_overdue", "get_application", "get_test", "get_test_set", "hired_photo",
     "latest_attempt", "list_test_sets", "list_tests", "mark_contacted", "notes",
     "notify_managers", "open_vacancies", "parse_choices", "photo_of", "questions_of",

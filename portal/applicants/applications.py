@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -17,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import clock, notifications, orders, people
 from portal.applicants.models import (
-    FINAL_STAGES, STAGES, Application, ApplicantPhoto, ApplicationNote, Attempt,
+    FINAL_STAGES, STAGES, Application, ApplicantPhoto, ApplicationChange, ApplicationNote, Attempt,
 )
 from portal.db import db, locked, transaction
 from portal.errors import Conflict, DomainError, NotFound
@@ -64,21 +65,28 @@ def _text(value: str, field: str, max_len: int, missing=None) -> str:
     return value
 
 
+CHANGE_LINK_HOURS = 48
+# Confirmation emails one application gets in a day: nobody can flood a mailbox from the form.
+CHANGE_EMAILS_PER_DAY = 3
+
+
 @dataclass(frozen=True)
 class Applied:
-    """What applying did: the application, whether it already existed, the status link."""
+    """What applying did: the application, whether its email already had one (whose changes
+    then wait for the emailed link: the application is not touched yet), the status link."""
 
     application: Application
     again: bool
-    status_link: str
+    status_link: str | None
 
 
 def apply(email: str, name: str, age: int | None, breed: str, fur_colour: str, about: str,
           service_type_id: int | None, photo: bytes, language: str = "en") -> Applied:
-    """A cat applies; the same email again updates its application and flags it for managers.
+    """A cat applies; the same email again only asks its address to confirm the new details.
 
-    The applicant is emailed a personal link to the status page (never shown on the page:
-    anyone can type anyone's email into the form).
+    The applicant is emailed a personal link to the status page, or to confirm the changes
+    (never shown on the page: anyone can type anyone's email into the form); an application
+    gets at most CHANGE_EMAILS_PER_DAY confirmation emails a day.
     """
     email = people.valid_email(email)
     name = _text(name, "name", 120, _l("Tell us your name."))
@@ -93,39 +101,87 @@ def apply(email: str, name: str, age: int | None, breed: str, fur_colour: str, a
     token, token_hash = new_token()
     with transaction():
         now = clock.now()
+        app = locked(Application, Application.email == email)
+        if app is not None and _changes_today(app.id, now) >= CHANGE_EMAILS_PER_DAY:
+            return Applied(app, again=True, status_link=None)  # its mailbox has enough from us today
         stored = ApplicantPhoto(state="pending", content_type=content_type, data=photo, created_at=now)
         db.session.add(stored)
         db.session.flush()
-        app = locked(Application, Application.email == email)
-        again = app is not None
-        if app is None:
-            app = Application(email=email, created_at=now, stage="new", stage_changed_at=now,
-                              times_applied=1)
-            db.session.add(app)
-        else:
-            app.times_applied += 1
-            app.reapplied_at = now
-            app.notified_at = None  # the next digest mentions it again
-        if app.stage not in FINAL_STAGES:
-            app.name, app.age, app.breed, app.fur_colour, app.about = name, age, breed, fur_colour, about
-            app.service_type_id, app.language, app.photo_id = vacancy.id, language, stored.id
-        app.status_token_hash = token_hash  # the newest email's link; earlier ones stop working
+        if app is not None:
+            db.session.add(ApplicationChange(
+                application_id=app.id, token_hash=token_hash, name=name, age=age, breed=breed,
+                fur_colour=fur_colour, about=about, service_type_id=vacancy.id, language=language,
+                photo_id=stored.id, created_at=now, expires_at=now + timedelta(hours=CHANGE_LINK_HOURS)))
+            # In the language of the application: the address's owner wrote that one.
+            _email(app, "applicant_change_confirm", hours=CHANGE_LINK_HOURS,
+                   link=external_url("applicants.confirm_change", token=token))
+            return Applied(app, again=True, status_link=None)
+        app = Application(email=email, created_at=now, stage="new", stage_changed_at=now, times_applied=1,
+                          name=name, age=age, breed=breed, fur_colour=fur_colour, about=about,
+                          service_type_id=vacancy.id, language=language, photo_id=stored.id,
+                          status_token_hash=token_hash)
+        db.session.add(app)
         try:
             with db.session.begin_nested():
                 db.session.flush()
         except IntegrityError:
             # The same email sent twice at the same moment: the unique index keeps one.
             raise Conflict(_l("This application is already being sent. Wait a moment and check your email.")) from None
-        if again:
-            _log(app, None, _l("Applied again (%(n)s times); %(what)s.", n=app.times_applied,
-                               what=_l("the details are not changed after a decision") if app.stage in FINAL_STAGES
-                               else _l("the details are updated")))
-        else:
-            _log(app, None, _l("Application received."))
-        publish("applicant.applied", {"application_id": app.id, "photo_id": stored.id, "again": again})
+        _log(app, None, _l("Application received."))
+        publish("applicant.applied", {"application_id": app.id, "photo_id": stored.id, "again": False})
         link = external_url("applicants.status", token=token)
-        _email(app, "applicant_received", status_link=link, again=again, vacancy=vacancy.name(app.language))
-    return Applied(app, again, link)
+        _email(app, "applicant_received", status_link=link, again=False, vacancy=vacancy.name(app.language))
+    return Applied(app, again=False, status_link=link)
+
+
+def _changes_today(application_id: int, now) -> int:
+    return db.session.scalar(select(func.count()).select_from(ApplicationChange).where(
+        ApplicationChange.application_id == application_id,
+        ApplicationChange.created_at > now - timedelta(days=1)))
+
+
+def _usable_change(token: str, lock: bool = False) -> ApplicationChange | None:
+    criteria = (ApplicationChange.token_hash == digest(token),)
+    change = (locked(ApplicationChange, *criteria) if lock
+              else db.session.scalar(select(ApplicationChange).where(*criteria)))
+    if change is None or change.confirmed_at is not None or change.expires_at <= clock.now():
+        return None
+    return change
+
+
+def change_by_token(token: str) -> ApplicationChange | None:
+    """The new details an emailed confirmation link is for, while the link is good."""
+    return _usable_change(token)
+
+
+def confirm_change(token: str) -> Application:
+    """The owner of the address confirms the details sent again: the application takes them
+    (not after a decision), is counted and flagged, and a new status link is emailed."""
+    status_token, status_token_hash = new_token()
+    with transaction():
+        change = _usable_change(token, lock=True)
+        if change is None:
+            raise DomainError(_l("This link has expired or was already used."))
+        now = clock.now()
+        app = locked(Application, Application.id == change.application_id)
+        change.confirmed_at = now
+        app.times_applied += 1
+        app.reapplied_at = now
+        app.notified_at = None  # the next digest mentions it again
+        decided = app.stage in FINAL_STAGES
+        if not decided:
+            app.name, app.age, app.breed, app.fur_colour = change.name, change.age, change.breed, change.fur_colour
+            app.about, app.service_type_id, app.language = change.about, change.service_type_id, change.language
+            app.photo_id = change.photo_id
+        app.status_token_hash = status_token_hash  # the newest email's link; earlier ones stop working
+        _log(app, None, _l("Applied again (%(n)s times); %(what)s.", n=app.times_applied,
+                           what=_l("the details are not changed after a decision") if decided
+                           else _l("the details are updated")))
+        publish("applicant.applied", {"application_id": app.id, "photo_id": change.photo_id, "again": True})
+        vacancy = orders.get_service_type(app.service_type_id)
+        _email(app, "applicant_received", status_link=external_url("applicants.status", token=status_token),
+               again=True, vacancy=vacancy.name(app.language))
+    return app
 
 
 def _open_vacancy(service_type_id: int | None):
@@ -338,7 +394,7 @@ def notify_managers(limit: int = 500) -> int:
         link = external_url("managers.applications")
         for manager in people.search_people("manager", "", 1, per_page=100).items:
             if manager.active:
-                notifications.queue_email(manager.email, "applicant_digest", manager.language,
+                notifications.queue_email(manager.email, "applicant_digest", manager.language, time_zone=manager.time_zone,
                                           name=manager.name, applications=found, link=link)
     return len(found)
 

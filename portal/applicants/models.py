@@ -75,6 +75,30 @@ class Application(db.Model):
         return self.times_applied > 1
 
 
+class ApplicationChange(db.Model):
+    """The same email applying again: the new details wait here until the owner of the address
+    follows the emailed link, so nobody can overwrite someone else's application."""
+
+    __tablename__ = "application_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    age: Mapped[int] = mapped_column(Integer)
+    breed: Mapped[str] = mapped_column(String(80))
+    fur_colour: Mapped[str] = mapped_column(String(80))
+    about: Mapped[str] = mapped_column(Text, default="")
+    service_type_id: Mapped[int] = mapped_column(ForeignKey("service_types.id"))
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    photo_id: Mapped[int] = mapped_column(ForeignKey("applicant_photos.id"))
+    created_at = mapped_column(UTCDateTime, nullable=False)
+    expires_at = mapped_column(UTCDateTime, nullable=False)
+    confirmed_at = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (Index("ix_application_changes_application_created", "application_id", "created_at"),)
+
+
 class ApplicationNote(db.Model):
     """The log of an application: managers' notes ("called on …") and every step taken."""
 

@@ -195,7 +195,7 @@ def _email(invoice: Invoice, template: str) -> None:
     if not client.email:
         return
     notifications.queue_email(
-        client.email, template, client.language, name=client.name, invoice=invoice,
+        client.email, template, client.language, time_zone=client.time_zone, name=client.name, invoice=invoice,
         tries_left=max(MAX_TRIES - invoice.tries, 0), failure=failure_label(invoice.last_failure),
         link=external_url("clients.billing"),
     )

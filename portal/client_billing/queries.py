@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
+from portal import clock
 from portal.client_billing.charges import upcoming
 from portal.client_billing.loyalty import loyalty_discount_percent, next_tier, paid_total
 from portal.client_billing.models import Charge, Invoice, PaymentCard
 from portal.client_billing.payments import card_of, may_book
+from portal.client_billing.weeks import BILLING_WEEKS
 from portal.db import db
 from portal.money import Money
 
@@ -25,6 +28,7 @@ class Statement:
     may_book: bool
     invoices: list[Invoice]
     charges: object  # a page of Charge rows, newest first
+    invoiced_at: datetime | None = None  # the next weekly cut-off (Sunday 20:00 business time)
 
 
 def statement(client_id: int, page: int = 1, per_page: int = 20) -> Statement:
@@ -40,4 +44,5 @@ def statement(client_id: int, page: int = 1, per_page: int = 20) -> Statement:
         charges=db.paginate(select(Charge).where(Charge.client_id == client_id)
                             .order_by(Charge.charged_at.desc(), Charge.id.desc()),
                             page=page, per_page=per_page, error_out=False),
+        invoiced_at=BILLING_WEEKS.next_due_after(clock.now()),
     )

@@ -1,4 +1,4 @@
-"""Render emails in the recipient's language; deliver them over SMTP with retries."""
+"""Render emails in the recipient's language and time zone; deliver them over SMTP with retries."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select, update
 from portal import clock
 from portal.db import db, transaction
 from portal.events import publish
-from portal.i18n import LANGUAGES
+from portal.i18n import LANGUAGES, force_zone
 from portal.notifications.models import Email
 
 MAX_ATTEMPTS = 5
@@ -34,9 +34,11 @@ class Delivery:
     retry_in: timedelta | None = None
 
 
-def render_email(template: str, language: str, **context) -> tuple[str, str, str]:
-    """Subject, plain text and HTML of ``templates/emails/<template>.*`` in ``language``."""
-    with force_locale(language):
+def render_email(template: str, language: str, time_zone: str | None = None,
+                 **context) -> tuple[str, str, str]:
+    """Subject, plain text and HTML of ``templates/emails/<template>.*`` in ``language``, times
+    in ``time_zone`` (None: the portal's)."""
+    with force_locale(language), force_zone(time_zone):
         subject = render_template(f"emails/{template}.subject.txt", **context)
         subject = " ".join(subject.split())  # one line, whatever the names in it contain
         text = render_template(f"emails/{template}.txt", **context).strip() + "\n"
@@ -44,13 +46,15 @@ def render_email(template: str, language: str, **context) -> tuple[str, str, str
     return subject, text, html
 
 
-def queue_email(to: str, template: str, language: str, **context) -> Email:
-    """Render an email for ``to`` in their language and queue it in the current transaction.
+def queue_email(to: str, template: str, language: str, time_zone: str | None = None,
+                **context) -> Email:
+    """Render an email for ``to`` in their language and zone (an account's ``time_zone``;
+    None: the portal's) and queue it in the current transaction.
 
     ``email.queued`` is published with it: nothing is sent unless the caller commits.
     """
     language = language if language in LANGUAGES else current_app.config["BABEL_DEFAULT_LOCALE"]
-    subject, text, html = render_email(template, language, **context)
+    subject, text, html = render_email(template, language, time_zone, **context)
     with transaction():
         now = clock.now()
         email = Email(

@@ -17,12 +17,12 @@ from portal.orders.queries import (
 from portal.orders.records import worker_record
 from portal.orders.rules import check_in_opens_at, kit_is_issued, no_show_deadline
 from portal.orders.service_types import (
-    create_service_type, get_service_type, list_service_types, update_service_type,
+    MAX_BASE_PRICE, create_service_type, get_service_type, list_service_types, update_service_type,
 )
 from portal.orders.states import entry_label, state_label
 
 __all__ = [
-    "ACTIVE_STATES", "BUSY_STATES", "FINAL_STATES", "STATES", "Estimate", "Feedback", "Order",
+    "ACTIVE_STATES", "BUSY_STATES", "FINAL_STATES", "MAX_BASE_PRICE", "STATES", "Estimate", "Feedback", "Order",
     "OrderDetail", "OrderFilters", "OrderPhoto", "ServiceType", "TimelineEntry", "book_order",
     "can_see", "cancel_order", "check_in", "check_in_opens_at", "client_orders",
     "create_service_type", "entry_label", "estimate", "fail_no_show", "fail_no_shows",

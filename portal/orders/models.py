@@ -4,7 +4,7 @@ the workers' records."""
 from __future__ import annotations
 
 from sqlalchemy import (
-    Boolean, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text,
+    BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -126,8 +126,18 @@ class OrderPhoto(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
     kind: Mapped[str] = mapped_column(String(20))
-    # Of the uploaded bytes: unique, so a photo reused from an earlier order is refused.
+    # A photo reused from an earlier order is refused (operations._store_photo): the same
+    # bytes, the same decoded pixels (unique: two uploads at once leave one), or the same
+    # picture re-encoded or resized (the difference hash within a few bits; each 16-bit
+    # quarter of it is indexed to find the candidates). Photos stored before 0013 have no
+    # pixel digest, and a picture without shapes has no difference hash.
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    pixels_sha256: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    dhash: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    dhash_q1: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    dhash_q2: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    dhash_q3: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    dhash_q4: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     content_type: Mapped[str] = mapped_column(String(40))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     width: Mapped[int] = mapped_column(Integer)

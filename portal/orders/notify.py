@@ -17,7 +17,7 @@ def _send(user_id: int | None, template: str, order: Order, **context) -> None:
         return
     service = order.service_type
     notifications.queue_email(
-        user.email, template, user.language, name=user.name, order=order,
+        user.email, template, user.language, time_zone=user.time_zone, name=user.name, order=order,
         service_name=service.name(user.language), state_label=state_label,
         check_in_minutes=rules.check_in_early_minutes(), no_show_minutes=rules.no_show_minutes(), **context,
     )

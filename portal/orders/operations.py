@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select, text
+from sqlalchemy import exists, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -21,7 +21,7 @@ from portal import client_billing, clock, matching
 from portal.db import db, locked, transaction
 from portal.errors import Conflict, DomainError, NotFound
 from portal.events import publish
-from portal.images import BadImage, reencode
+from portal.images import BadImage, hash_bands, reencode, same_picture
 from portal.orders import candidates, notify, records, rules
 from portal.orders.models import (
     BUSY_STATES, FINAL_STATES, Feedback, Order, OrderPhoto, ServiceType, TimelineEntry,
@@ -339,18 +339,34 @@ def finish_order(order_id: int, by: User, photo: bytes) -> Order:
 
 def _store_photo(order: Order, kind: str, raw: bytes, by: User) -> OrderPhoto:
     clean = reencode(raw)
-    reused = BadImage(_l("This photo was already used for an order. Take a new one."))
-    if db.session.scalar(select(exists().where(OrderPhoto.sha256 == clean.sha256))):
+    reused = BadImage(_l("This picture was already used for an order, perhaps saved again or resized. "
+                         "Take a new photo."))
+    if _used_before(clean):
         raise reused
-    photo = OrderPhoto(order_id=order.id, kind=kind, sha256=clean.sha256,
-                       content_type=clean.content_type, data=clean.data, width=clean.width,
-                       height=clean.height, uploaded_by=by.id, created_at=clock.now())
+    bands = dict(zip(("dhash_q1", "dhash_q2", "dhash_q3", "dhash_q4"),
+                     hash_bands(clean.dhash) if clean.dhash is not None else (None,) * 4))
+    photo = OrderPhoto(order_id=order.id, kind=kind, sha256=clean.sha256, pixels_sha256=clean.pixels_sha256,
+                       dhash=clean.dhash, **bands, content_type=clean.content_type, data=clean.data,
+                       width=clean.width, height=clean.height, uploaded_by=by.id, created_at=clock.now())
     db.session.add(photo)
     try:
         db.session.flush()
     except IntegrityError:  # the same photo uploaded twice at the same moment
         raise reused
     return photo
+
+
+def _used_before(clean) -> bool:
+    """The same bytes, the same pixels, or a picture whose hash is within a few bits of this one's."""
+    if db.session.scalar(select(exists().where(
+            or_(OrderPhoto.sha256 == clean.sha256, OrderPhoto.pixels_sha256 == clean.pixels_sha256)))):
+        return True
+    if clean.dhash is None:
+        return False
+    q1, q2, q3, q4 = hash_bands(clean.dhash)
+    near = db.session.scalars(select(OrderPhoto.dhash).where(or_(
+        OrderPhoto.dhash_q1 == q1, OrderPhoto.dhash_q2 == q2, OrderPhoto.dhash_q3 == q3, OrderPhoto.dhash_q4 == q4)))
+    return any(same_picture(clean.dhash, other) for other in near)
 
 
 # --- what other contexts tell the order ---------------------------------------------------

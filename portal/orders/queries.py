@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
+from portal import timezones
 from portal.db import db
+from portal.inputs import whole_number
 from portal.errors import NotFound
 from portal.orders.models import (
     ACTIVE_STATES, BUSY_STATES, FINAL_STATES, STATES, Feedback, Order, OrderPhoto, TimelineEntry,
@@ -72,6 +75,7 @@ class OrderFilters:
     worker: str = ""
     service_type_id: int | None = None
     q: str = ""
+    time_zone: ZoneInfo | None = None  # the dates' zone (the reader's); None: the portal's
 
 
 def search_orders(f: OrderFilters, page: int = 1, per_page: int = 25):
@@ -79,24 +83,29 @@ def search_orders(f: OrderFilters, page: int = 1, per_page: int = 25):
     stmt = select(Order)
     if f.state in STATES:
         stmt = stmt.where(Order.state == f.state)
+    zone = f.time_zone or timezones.business_zone()
     if f.date_from:
-        stmt = stmt.where(Order.starts_at >= datetime.combine(f.date_from, time(), UTC))
+        stmt = stmt.where(Order.starts_at >= timezones.start_of_day(f.date_from, zone))
     if f.date_to:
-        stmt = stmt.where(Order.starts_at < datetime.combine(f.date_to + timedelta(days=1), time(), UTC))
+        stmt = stmt.where(Order.starts_at < timezones.start_of_day(f.date_to + timedelta(days=1), zone))
     if f.service_type_id:
         stmt = stmt.where(Order.service_type_id == f.service_type_id)
+    # autoescape: a "%" or "_" typed in a search box is a character, not a wildcard.
     for who, column in ((f.client, Order.client_id), (f.worker, Order.worker_id)):
         if who.strip():
             person = aliased(User)
-            like = f"%{who.strip().lower()}%"
+            text = who.strip().lower()
             stmt = stmt.join(person, person.id == column).where(
-                or_(func.lower(person.name).like(like), person.email.like(like)))
+                or_(func.lower(person.name).contains(text, autoescape=True),
+                    person.email.contains(text, autoescape=True)))
     q = f.q.strip()
     if q:
-        like = f"%{q.lower()}%"
-        conditions = [func.lower(Order.address).like(like), func.lower(Order.description).like(like)]
-        if q.lstrip("#").isdigit():
-            conditions.append(Order.id == int(q.lstrip("#")))
+        text = q.lower()
+        conditions = [func.lower(Order.address).contains(text, autoescape=True),
+                      func.lower(Order.description).contains(text, autoescape=True)]
+        # "#123" or "123" is also an order number; one no order can have is just text.
+        if (number := whole_number(q.removeprefix("#"), 1)) is not None:
+            conditions.append(Order.id == number)
         stmt = stmt.where(or_(*conditions))
     return _page(_with_people(stmt.order_by(Order.starts_at.desc(), Order.id.desc())), page, per_page)
 

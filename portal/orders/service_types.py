@@ -15,6 +15,9 @@ from portal.money import Money
 from portal.orders.models import DEFAULT_BASE_PRICE_CENTS, ServiceType
 
 CODE = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
+# The most an order of a service may list at: past it is a typing slip, and a week's invoice
+# of many such orders still fits the money columns.
+MAX_BASE_PRICE = Money.cu(10_000)
 
 
 def list_service_types(active_only: bool = False) -> list[ServiceType]:
@@ -38,6 +41,8 @@ def _check(name_en: str, name_ru: str, base_price: Money) -> None:
         raise DomainError(_l("Enter the Russian name."), field="name_ru")
     if base_price.cents < 0:
         raise DomainError(_l("The price cannot be negative."), field="base_price")
+    if base_price > MAX_BASE_PRICE:
+        raise DomainError(_l("The price is at most %(max)s.", max=MAX_BASE_PRICE.format()), field="base_price")
 
 
 def create_service_type(code: str, name_en: str, name_ru: str, description_en: str = "",

@@ -18,13 +18,14 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from portal import clock, notifications
+from portal import clock, notifications, timezones
 from portal.db import db, locked, transaction
 from portal.errors import Conflict, DomainError, NotFound
 from portal.events import publish
 from portal.images import reencode
 from portal.people.models import (
-    LANGUAGES, ROLES, LoginFailure, LoginSession, PasswordToken, User, WorkerProfile,
+    LANGUAGES, ROLES, LoginAttempt, LoginSession, PasswordToken, PendingRegistration, User,
+    WorkerProfile,
 )
 from portal.people.passwords import hash_password, verify_password
 from portal.people.photos import store_photo
@@ -34,6 +35,11 @@ MIN_PASSWORD = 8
 MAX_PASSWORD = 200
 STAFF_ROLES = ("manager", "warehouse")
 PASSWORD_LINK_DAYS = 7
+REGISTRATION_LINK_HOURS = 48
+# Sign-ups with one address that get an email in a day: nobody can flood a mailbox from the form.
+SIGN_UP_EMAILS_PER_DAY = 3
+# An owner hears about failed sign-ins on their account at most once in this time.
+LOGIN_ALERT_INTERVAL = timedelta(hours=24)
 # Deliberately loose: the address is proven by the email we send, not by a pattern.
 _EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -45,12 +51,21 @@ class InvalidLogin(DomainError):
     status_code = 401
 
 
+class AccountDeactivated(DomainError):
+    """The right password for an account a manager has deactivated."""
+
+    status_code = 403
+
+
 class LoginThrottled(DomainError):
     status_code = 429
 
     def __init__(self, message, retry_after: int):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+DEACTIVATED = _l("This account is deactivated. If you think this is a mistake, contact MCF.")
 
 
 # --- checks: each refuses with the form field it belongs to -------------------------
@@ -96,6 +111,15 @@ def _valid_language(language: str) -> str:
     return language
 
 
+def _valid_time_zone(time_zone: str | None) -> str | None:
+    """An IANA zone from the list, or None (blank: the portal's zone)."""
+    if not (time_zone or "").strip():
+        return None
+    if (valid := timezones.valid_zone(time_zone)) is None:
+        raise DomainError(_l("Choose a time zone from the list, e.g. Europe/Moscow."), field="time_zone")
+    return valid
+
+
 def _new_password_hash(password: str, field: str = "password") -> str:
     """Hash a new password after checking its length (hashing is slow: call it before the transaction)."""
     if not MIN_PASSWORD <= len(password or "") <= MAX_PASSWORD:
@@ -115,12 +139,12 @@ def _public(user: User) -> dict:
 # --- creating accounts ---------------------------------------------------------------
 
 def _new_account(role: str, email: str, name: str, language: str, *,
-                 password_hash: str | None = None, address: str = "") -> User:
+                 password_hash: str | None = None, address: str = "", time_zone: str | None = None) -> User:
     """Insert an account in the current transaction; a taken email is refused."""
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise DomainError(EMAIL_TAKEN, field="email")
     user = User(email=email, password_hash=password_hash, role=role, name=name, address=address,
-                language=language, active=True, created_at=clock.now())
+                language=language, time_zone=time_zone, active=True, created_at=clock.now())
     db.session.add(user)
     try:
         with db.session.begin_nested():
@@ -140,16 +164,90 @@ def _issue_password_link(user: User) -> str:
     return external_url("auth.set_password", token=token)
 
 
-def register_client(email: str, password: str, name: str, address: str, language: str = "en") -> User:
-    """A cat signs up as a client: account, ``client.registered`` and a welcome email."""
-    email, name = valid_email(email), _valid_name(name)
-    address, language = _valid_address(address, required=True), _valid_language(language)
-    password_hash = _new_password_hash(password)
+def _open_client_account(email: str, name: str, address: str, language: str, password_hash: str,
+                         time_zone: str | None = None) -> User:
     with transaction():
         user = _new_account("client", email, name, language, password_hash=password_hash,
-                            address=address)
+                            address=address, time_zone=time_zone)
         publish("client.registered", _public(user))
-        notifications.queue_email(user.email, "welcome", user.language, name=user.name)
+        notifications.queue_email(user.email, "welcome", user.language, time_zone=user.time_zone, name=user.name)
+    return user
+
+
+def register_client(email: str, password: str, name: str, address: str, language: str = "en",
+                    time_zone: str | None = None) -> User:
+    """A client account at once, for callers that know the address is theirs (demo, tests);
+    the public sign-up goes through ``request_registration``."""
+    email, name = valid_email(email), _valid_name(name)
+    address, language = _valid_address(address, required=True), _valid_language(language)
+    return _open_client_account(email, name, address, language, _new_password_hash(password),
+                                timezones.valid_zone(time_zone))
+
+
+def request_registration(email: str, password: str, name: str, address: str, language: str = "en",
+                         time_zone: str | None = None) -> None:
+    """A cat asks for a client account; the address is emailed a link that opens it.
+
+    An address that already has an account is emailed a note saying so instead; the page
+    and the time taken are the same either way, so nobody learns who has an account. An
+    address gets at most SIGN_UP_EMAILS_PER_DAY of these emails a day.
+    ``time_zone`` is the browser's where known; one the portal does not know is ignored (the
+    portal's zone then applies, and the client may choose one on the account page).
+    """
+    email, name = valid_email(email), _valid_name(name)
+    address, language = _valid_address(address, required=True), _valid_language(language)
+    time_zone = timezones.valid_zone(time_zone)
+    password_hash = _new_password_hash(password)
+    token = secrets.token_urlsafe(32)
+    with transaction():
+        now = clock.now()
+        earlier = db.session.scalar(select(func.count()).select_from(PendingRegistration).where(
+            PendingRegistration.email == email, PendingRegistration.created_at > now - timedelta(days=1)))
+        if earlier >= SIGN_UP_EMAILS_PER_DAY:
+            return  # the mailbox has enough from us today; the page says the same
+        owner = db.session.scalar(select(User).where(User.email == email))
+        db.session.add(PendingRegistration(
+            token_hash=_digest(token), email=email, name=name, address=address, language=language,
+            time_zone=time_zone, password_hash=None if owner else password_hash, created_at=now,
+            expires_at=now + timedelta(hours=REGISTRATION_LINK_HOURS)))
+        if owner is not None:
+            notifications.queue_email(owner.email, "registration_existing", owner.language,
+                                      name=owner.name, sign_in=external_url("auth.login"))
+            return
+        notifications.queue_email(email, "registration_confirm", language, name=name,
+                                  link=external_url("auth.confirm_registration", token=token),
+                                  hours=REGISTRATION_LINK_HOURS)
+
+
+def _usable_registration(token: str, lock: bool = False) -> PendingRegistration | None:
+    criteria = (PendingRegistration.token_hash == _digest(token),)
+    row = (locked(PendingRegistration, *criteria) if lock
+           else db.session.scalar(select(PendingRegistration).where(*criteria)))
+    if row is None or row.password_hash is None or row.used_at is not None or row.expires_at <= clock.now():
+        return None
+    return row
+
+
+def pending_registration(token: str) -> PendingRegistration | None:
+    """The sign-up an emailed confirmation link is for, while the link is good."""
+    return _usable_registration(token)
+
+
+def confirm_registration(token: str, password: str) -> User:
+    """Open the client account of an emailed link; the password chosen at sign-up proves that
+    whoever follows the link also made the request (nobody opens an account for someone else)."""
+    row = _usable_registration(token)
+    if row is None:
+        raise DomainError(LINK_UNUSABLE)
+    if not verify_password(row.password_hash, password or ""):
+        raise DomainError(_l("This is not the password you chose when you signed up."), field="password")
+    with transaction():
+        row = _usable_registration(token, lock=True)
+        if row is None:
+            raise DomainError(LINK_UNUSABLE)
+        row.used_at = clock.now()
+        user = _open_client_account(row.email, row.name, row.address, row.language, row.password_hash,
+                                    row.time_zone)
     return user
 
 
@@ -236,37 +334,113 @@ def set_password_with_token(token: str, password: str) -> User:
 
 # --- signing in ----------------------------------------------------------------------
 
-def _recent_failures(email: str, address: str, since) -> tuple[int, int]:
-    by_email = db.session.scalar(
-        select(func.count(LoginFailure.id)).where(LoginFailure.email == email, LoginFailure.at > since)
-    )
-    by_address = db.session.scalar(
-        select(func.count(LoginFailure.id)).where(LoginFailure.address == address, LoginFailure.at > since)
-    )
-    return by_email, by_address
+def _throttled(minutes: int) -> LoginThrottled:
+    return LoginThrottled(
+        _l("Too many failed sign-ins. Please wait %(minutes)s minutes and try again.", minutes=minutes),
+        retry_after=minutes * 60)
+
+
+def _slowed(seconds: int) -> LoginThrottled:
+    return LoginThrottled(
+        _l("Someone has been trying many passwords on this account, so sign-ins from new places are "
+           "slowed down. Please wait %(seconds)s seconds and try again.", seconds=seconds),
+        retry_after=seconds)
+
+
+def _signed_in_from(user_id: int, address: str) -> bool:
+    """Whether this account has signed in from this address before (its owner's places)."""
+    return db.session.scalar(select(LoginSession.id).where(
+        LoginSession.user_id == user_id, LoginSession.address == address).limit(1)) is not None
+
+
+def _reserve_attempt(email: str, address: str, known: bool, now) -> int:
+    """Write the attempt as pending and commit before counting: of any number of parallel
+    requests, the k-th to commit sees at least k attempts, so at most the limit pass."""
+    with transaction():
+        attempt = LoginAttempt(email=email, address=address, at=now, outcome="pending",
+                               known_address=known)
+        db.session.add(attempt)
+        db.session.flush()
+        return attempt.id
+
+
+def _attempts_counted(email: str, address: str, now, window: timedelta, slow: timedelta):
+    """Attempts in the window: of this account from this address and from this address (all
+    but right passwords: refused ones too, as they were guesses), of this account (checked or
+    being checked), and of this account from unknown addresses in the slow interval (checked)."""
+    tried = LoginAttempt.outcome.in_(("pending", "failed"))
+    same_email, same_address = LoginAttempt.email == email, LoginAttempt.address == address
+    return db.session.execute(select(
+        func.count().filter(same_email, same_address),
+        func.count().filter(same_address),
+        func.count().filter(same_email, tried),
+        func.count().filter(same_email, tried, LoginAttempt.known_address.is_(False),
+                            LoginAttempt.at > now - slow),
+    ).where(LoginAttempt.outcome != "ok", LoginAttempt.at > now - window,
+            or_(same_email, same_address))).one()
+
+
+def _settle_attempt(attempt_id: int, outcome: str | None) -> None:
+    """Record how the attempt ended; None forgets it (slowed down: it must not keep the
+    account's slow lane busy, or a stranger could hold it shut for the owner)."""
+    stmt = (update(LoginAttempt).values(outcome=outcome) if outcome
+            else LoginAttempt.__table__.delete())
+    db.session.execute(stmt.where(LoginAttempt.id == attempt_id))
+
+
+def _tell_owner(user_id: int, failures: int, now) -> None:
+    """Email the owner that their account is being guessed at, once per LOGIN_ALERT_INTERVAL."""
+    owner = locked(User, User.id == user_id)
+    if owner is None or (owner.login_alert_at is not None
+                         and owner.login_alert_at > now - LOGIN_ALERT_INTERVAL):
+        return
+    owner.login_alert_at = now
+    window = current_app.config["LOGIN_FAILURE_WINDOW"] // 60
+    notifications.queue_email(owner.email, "login_failures", owner.language, name=owner.name,
+                              failures=failures, minutes=window,
+                              slow_seconds=current_app.config["LOGIN_SLOW_SECONDS"],
+                              sign_in=external_url("auth.login"))
 
 
 def authenticate(email: str, password: str, address: str) -> User:
-    """Check a login. After LOGIN_FAILURE_LIMIT failures in the window, an account or an
-    address is refused (429) until the window has passed."""
+    """Check a login, throttled without letting a stranger lock the owner out.
+
+    Refused (429) for the window: an account from an address after LOGIN_FAILURE_LIMIT
+    failures, an address after LOGIN_ADDRESS_FAILURE_LIMIT failures on any accounts. An
+    account with LOGIN_FAILURE_LIMIT failures from anywhere is slowed instead, and only for
+    addresses it never signed in from: one check per LOGIN_SLOW_SECONDS; its owner is emailed.
+    """
     cfg = current_app.config
+    limit = cfg["LOGIN_FAILURE_LIMIT"]
     window = timedelta(seconds=cfg["LOGIN_FAILURE_WINDOW"])
-    email = normalize_email(email)
+    slow = timedelta(seconds=cfg["LOGIN_SLOW_SECONDS"])
+    email, address = normalize_email(email)[:254], (address or "unknown")[:64]
     now = clock.now()
-    if max(_recent_failures(email, address, now - window)) >= cfg["LOGIN_FAILURE_LIMIT"]:
-        raise LoginThrottled(
-            _l("Too many failed sign-ins. Please wait %(minutes)s minutes and try again.",
-               minutes=int(window.total_seconds() // 60)),
-            retry_after=int(window.total_seconds()),
-        )
     user = db.session.scalar(select(User).where(User.email == email))
+    known = user is not None and _signed_in_from(user.id, address)
+    attempt_id = _reserve_attempt(email, address, known, now)
+    # Every count includes this attempt itself.
+    pair, by_address, by_account, slow_lane = _attempts_counted(email, address, now, window, slow)
+    if pair > limit or by_address > cfg["LOGIN_ADDRESS_FAILURE_LIMIT"]:
+        with transaction():
+            _settle_attempt(attempt_id, "refused")
+        raise _throttled(int(window.total_seconds() // 60))
+    if by_account > limit and not known and slow_lane > 1:
+        with transaction():
+            _settle_attempt(attempt_id, None)
+        raise _slowed(int(slow.total_seconds()))
     # verify_password spends the same time on a missing account as on a wrong password.
     ok = verify_password(user.password_hash if user else None, password)
-    if not ok or user is None or not user.active:
-        with transaction():
-            db.session.add(LoginFailure(email=email[:254], address=address[:64], at=now))
-        # One answer whether or not the account exists (or is deactivated).
+    with transaction():
+        _settle_attempt(attempt_id, "ok" if ok and user is not None else "failed")
+        if user is not None and not ok and by_account >= limit:
+            _tell_owner(user.id, by_account, now)
+    if not ok or user is None:
+        # One answer whether or not the account exists.
         raise InvalidLogin(_l("Wrong email or password."))
+    if not user.active:
+        # Only someone who knows the password learns this.
+        raise AccountDeactivated(DEACTIVATED)
     return user
 
 
@@ -297,6 +471,17 @@ def session_user(user_id: int, token: str | None) -> User | None:
     )
 
 
+def session_deactivated(user_id: int, token: str | None) -> bool:
+    """Whether this browser's session was cut off because a manager deactivated the account."""
+    if not token:
+        return False
+    return db.session.scalar(
+        select(User.id).join(LoginSession, LoginSession.user_id == User.id).where(
+            LoginSession.token_hash == _digest(token), LoginSession.user_id == user_id,
+            User.active.is_(False))
+    ) is not None
+
+
 def close_session(token: str | None) -> None:
     """Sign out: the session can never be used again."""
     if not token:
@@ -318,11 +503,12 @@ def _revoke_sessions(user_id: int, keep_token: str | None = None) -> None:
 
 
 def purge_expired(before_days: int = 30) -> int:
-    """Delete sessions, login failures and set-password links nobody needs any more."""
+    """Delete sessions, login attempts, sign-ups and set-password links nobody needs any more."""
     cutoff = clock.now() - timedelta(days=before_days)
     with transaction():
         n = db.session.query(LoginSession).filter(LoginSession.expires_at < cutoff).delete()
-        n += db.session.query(LoginFailure).filter(LoginFailure.at < cutoff).delete()
+        n += db.session.query(LoginAttempt).filter(LoginAttempt.at < cutoff).delete()
+        n += db.session.query(PendingRegistration).filter(PendingRegistration.expires_at < cutoff).delete()
         n += db.session.query(PasswordToken).filter(PasswordToken.expires_at < cutoff).delete()
     return n
 
@@ -383,13 +569,21 @@ def counts_by_role() -> dict[str, int]:
 
 # --- one's own account ---------------------------------------------------------------
 
-def update_profile(user_id: int, name: str, address: str, language: str) -> User:
-    """Anyone edits their own name, address and language; ``<role>.updated`` tells the others."""
+_KEEP = object()
+
+
+def update_profile(user_id: int, name: str, address: str, language: str, time_zone=_KEEP) -> User:
+    """Anyone edits their own name, address, language and time zone (blank: the portal's);
+    ``<role>.updated`` tells the others."""
     name, language = _valid_name(name), _valid_language(language)
+    if time_zone is not _KEEP:
+        time_zone = _valid_time_zone(time_zone)
     with transaction():
         user = _locked_user(user_id)
         # A client's address is where workers go, so a client cannot blank it.
         address = _valid_address(address, required=user.role == "client")
+        if time_zone is not _KEEP:
+            user.time_zone = time_zone  # followed by nobody else: no event
         if (user.name, user.address, user.language) != (name, address, language):
             user.name, user.address, user.language = name, address, language
             publish(f"{user.role}.updated", _public(user))

@@ -24,9 +24,13 @@ class User(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     address: Mapped[str] = mapped_column(String(300), default="")
     language: Mapped[str] = mapped_column(String(5), default="en")
+    # An IANA zone (Europe/Berlin); None: the portal's zone, whatever it is configured to.
+    time_zone: Mapped[str | None] = mapped_column(String(64), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at = mapped_column(UTCDateTime, nullable=False)
     deactivated_at = mapped_column(UTCDateTime, nullable=True)
+    # When the owner was last emailed about failed sign-ins (at most one such email a day).
+    login_alert_at = mapped_column(UTCDateTime, nullable=True)
 
     worker_profile: Mapped["WorkerProfile | None"] = relationship(
         back_populates="user", uselist=False, lazy="raise"
@@ -98,20 +102,50 @@ class LoginSession(db.Model):
     user_agent: Mapped[str] = mapped_column(String(300), default="")
 
 
-class LoginFailure(db.Model):
-    """A failed login, for throttling by account and by address."""
+class LoginAttempt(db.Model):
+    """A sign-in attempt, written before the password is checked, so that parallel tries are
+    counted against the throttle too; right passwords do not count."""
 
-    __tablename__ = "login_failures"
+    __tablename__ = "login_attempts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
     address: Mapped[str] = mapped_column(String(64))
     at = mapped_column(UTCDateTime, nullable=False)
+    # pending (being checked), failed, refused (throttled: a guess too), ok (the right password)
+    outcome: Mapped[str] = mapped_column(String(10), default="pending")
+    # The address had signed in to this account before: never slowed when the account is attacked.
+    known_address: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (
-        Index("ix_login_failures_email_at", "email", "at"),
-        Index("ix_login_failures_address_at", "address", "at"),
+        Index("ix_login_attempts_email_at", "email", "at"),
+        Index("ix_login_attempts_address_at", "address", "at"),
     )
+
+
+class PendingRegistration(db.Model):
+    """A client sign-up waiting for its emailed link: the account exists only once it is followed.
+
+    A sign-up with an address that already has an account is kept too (without a password,
+    its link never sent), so that the emails one address gets from sign-ups can be capped.
+    """
+
+    __tablename__ = "pending_registrations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str] = mapped_column(String(300))
+    language: Mapped[str] = mapped_column(String(5))
+    time_zone: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the browser's, if known
+    # None: the address had an account, its owner was sent a note instead of a link.
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    created_at = mapped_column(UTCDateTime, nullable=False)
+    expires_at = mapped_column(UTCDateTime, nullable=False)
+    used_at = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (Index("ix_pending_registrations_email_created", "email", "created_at"),)
 
 
 class PasswordToken(db.Model):

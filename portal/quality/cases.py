@@ -234,5 +234,5 @@ def _email_result(case: Case, cause: Cause) -> None:
     for role, user_id in (("client", case.client_id), ("worker", case.worker_id)):
         person = people.get_person(user_id) if user_id else None
         if person is not None and person.email:
-            notifications.queue_email(person.email, f"qc_result_{role}", person.language,
+            notifications.queue_email(person.email, f"qc_result_{role}", person.language, time_zone=person.time_zone,
                                       name=person.name, case=case, cause=cause)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from portal import clock
+from portal import clock, timezones
 from portal.db import db
 from portal.errors import NotFound
 from portal.quality.models import REASONS, Case, Cause
@@ -81,7 +81,7 @@ class CauseReport:
 
 @dataclass
 class HypothesesReport:
-    weeks: list[datetime]  # each week's Monday, oldest first
+    weeks: list[date]  # each week's Monday (business time), oldest first
     causes: list[CauseReport]
 
     @property
@@ -94,9 +94,11 @@ def hypotheses_report(weeks: int = 12) -> HypothesesReport:
 
     The causes with most cases first: the improvements that matter most lead.
     """
-    now = clock.now()
-    this_monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
-    mondays = [this_monday - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
+    # Weeks as the business counts them: Monday to Sunday on the portal's wall clock.
+    zone = timezones.business_zone()
+    today = clock.now().astimezone(zone).date()
+    first_monday = today - timedelta(days=today.weekday(), weeks=weeks - 1)
+    mondays = [first_monday + timedelta(weeks=i) for i in range(weeks)]
     closed = db.session.scalars(
         select(Case).where(Case.state == "closed", Case.cause_id.is_not(None))
         .options(joinedload(Case.cause)).order_by(Case.closed_at.desc(), Case.id.desc())).all()
@@ -106,7 +108,7 @@ def hypotheses_report(weeks: int = 12) -> HypothesesReport:
         report.cases += 1
         if case.hypothesis:
             report.hypotheses.append(case)
-        week = (case.closed_at - mondays[0]).days // 7
+        week = (case.closed_at.astimezone(zone).date() - first_monday).days // 7
         if 0 <= week < weeks:
             report.weekly[week] += 1
     causes = sorted(by_cause.values(), key=lambda r: (-r.cases, r.cause.name))

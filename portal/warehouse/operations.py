@@ -256,7 +256,7 @@ def email_pickup(kit_id: int) -> None:
         lead = timedelta(minutes=current_app.config.get("WAREHOUSE_PICKUP_LEAD_MINUTES",
                                                          DEFAULT_PICKUP_LEAD_MINUTES))
         notifications.queue_email(
-            worker.email, "kit_ready", worker.language, name=worker.name, kit=kit,
+            worker.email, "kit_ready", worker.language, time_zone=worker.time_zone, name=worker.name, kit=kit,
             warehouse_address=current_app.config["WAREHOUSE_ADDRESS"],
             pick_up_by=max(kit.starts_at - lead, clock.now()),
             link=external_url("workers.order", order_id=kit.order_id))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from portal import timezones
 from portal.db import db
 from portal.warehouse.models import KIT_STATES, WORKING_STATES, CookieRequest, Kit
 
@@ -20,6 +22,7 @@ class BoardFilters:
 
     state: str = WORKING
     day: date | None = None
+    time_zone: ZoneInfo | None = None  # the day's zone (the reader's); None: the portal's
 
 
 def board(f: BoardFilters, page: int = 1, per_page: int = 50):
@@ -30,8 +33,8 @@ def board(f: BoardFilters, page: int = 1, per_page: int = 50):
     elif f.state == WORKING:
         stmt = stmt.where(Kit.state.in_(WORKING_STATES))
     if f.day:
-        start = datetime.combine(f.day, time(), UTC)
-        stmt = stmt.where(Kit.starts_at >= start, Kit.starts_at < start + timedelta(days=1))
+        start, end = timezones.day_range(f.day, f.day, f.time_zone or timezones.business_zone())
+        stmt = stmt.where(Kit.starts_at >= start, Kit.starts_at < end)
     stmt = stmt.order_by(Kit.starts_at, Kit.id)
     return db.paginate(stmt, page=max(page, 1), per_page=per_page, error_out=False, count=True)
 

@@ -10,7 +10,7 @@ from sqlalchemy import and_, case, exists, func, literal, select, union_all, upd
 
 from portal import clock, ledger, notifications, people
 from portal.db import db, locked, transaction
-from portal.errors import DomainError, NotFound
+from portal.errors import DomainError, Forbidden, NotFound
 from portal.ledger import SUCCEEDED, Outcome
 from portal.money import Money
 from portal.urls import external_url
@@ -18,6 +18,7 @@ from portal.worker_billing.models import Line, Payout, PayoutAttempt
 
 EARNING_PERCENT = 60
 FINE = Money.cu(40)
+MAX_BONUS = Money.cu(10_000)  # a typing slip, not a bonus, past this
 MAX_TRIES = 3
 RETRY_AFTER = timedelta(days=1)
 FIRST_TRY_GRACE = timedelta(minutes=10)  # as for invoices: the run pays at once
@@ -56,8 +57,15 @@ def give_bonus(worker_id: int, amount: Money, reason: str, by) -> Line:
     reason = (reason or "").strip()
     if amount.cents <= 0:
         raise DomainError(_l("A bonus is more than zero."), field="amount")
+    if amount > MAX_BONUS:
+        raise DomainError(_l("A bonus is at most %(max)s.", max=MAX_BONUS.format()), field="amount")
     if not reason:
         raise DomainError(_l("Say why the bonus is given."), field="reason")
+    # The operation's own rule, not only the route's gate: whoever calls it, only an active
+    # manager (as the database knows them now) gives money away.
+    giver = db.session.get(people.User, by.id) if by is not None else None
+    if giver is None or giver.role != "manager" or not giver.active:
+        raise Forbidden(_l("Only managers give bonuses."))
     worker = db.session.get(people.User, worker_id)
     if worker is None or worker.role != "worker":
         raise NotFound(_l("There is no such worker."))
@@ -179,5 +187,5 @@ def _email(payout: Payout) -> None:
     """Only paid payouts are emailed (BI-6)."""
     worker = people.get_user(payout.worker_id)
     if worker.email:
-        notifications.queue_email(worker.email, "payout_paid", worker.language, name=worker.name,
+        notifications.queue_email(worker.email, "payout_paid", worker.language, time_zone=worker.time_zone, name=worker.name,
                                   payout=payout, link=external_url("workers.earnings"))

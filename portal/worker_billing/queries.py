@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
+from portal import clock
 from portal.db import db
 from portal.money import Money
 from portal.worker_billing.models import Line, Payout
+from portal.worker_billing.months import PAYOUT_MONTHS
 
 
 @dataclass
@@ -19,6 +22,7 @@ class Statement:
     fines: Money
     carried_in: Money          # ≤ 0: the debt of the last month
     payouts: list[Payout]
+    paid_out_at: datetime | None = None  # the month's cut-off (its last day, 20:00 business time)
 
     @property
     def preview(self) -> Money:
@@ -36,4 +40,5 @@ def statement(worker_id: int) -> Statement:
         return Money(sum(abs(line.amount_cents) for line in lines if line.kind == kind))
 
     carried = Money(payouts[0].carry_out_cents) if payouts else Money.zero()
-    return Statement(lines, of("earning"), of("bonus"), of("fine"), carried, payouts)
+    return Statement(lines, of("earning"), of("bonus"), of("fine"), carried, payouts,
+                     paid_out_at=PAYOUT_MONTHS.next_due_after(clock.now()))

@@ -69,6 +69,29 @@ def _too_fast():
     return _("That was very quick. Please check your answers and send the form again.")
 
 
+@bp.route("/changes/<token>", methods=["GET", "POST"])
+def confirm_change(token: str):
+    """The emailed link after the same email applied again: see the new details, confirm them."""
+    change = applicants.change_by_token(token)
+    if change is None:
+        return render("applicants/change_expired.html", status=410)
+    if request.method == "POST":
+        try:
+            applicants.confirm_change(token)
+        except DomainError:
+            return render("applicants/change_expired.html", status=410)
+        return redirect(url_for("applicants.change_confirmed"))
+    vacancy = next((v for v in applicants.open_vacancies() if v.id == change.service_type_id), None)
+    return render("applicants/confirm_change.html", change=change, token=token,
+                  vacancy=vacancy.name(str(get_locale() or "en")) if vacancy else "")
+
+
+@bp.get("/changes/confirmed")
+def change_confirmed():
+    """The application has the new details; a new status link is on its way."""
+    return render("applicants/change_confirmed.html")
+
+
 @bp.get("/apply/sent")
 def applied():
     """Thank you: what happens next (the status link comes by email, never on this page)."""

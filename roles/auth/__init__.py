@@ -7,19 +7,24 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import people
-from portal.auth import current_session_token, home_url, require_role, sign_in, sign_out
+from portal import clock, people, timezones
+from portal.auth import (
+    current_session_token, ended_by_deactivation, home_url, require_role, sign_in, sign_out,
+)
 from portal.errors import DomainError
 from portal.htmx import redirect as htmx_redirect
 from portal.htmx import render
 from portal.security import safe_redirect_target
-from roles.auth.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm, SetPasswordForm
+from roles.auth.forms import (
+    ConfirmRegistrationForm, LoginForm, PasswordForm, ProfileForm, RegisterForm, SetPasswordForm,
+)
 from roles.forms import apply_domain_error
 from roles.photos import photo_response
 
 bp = Blueprint("auth", __name__)
 # One's own account needs a sign-in (any role); only these views are open to visitors.
-require_role(bp, *people.ROLES, public=("login", "logout", "register", "set_password"))
+require_role(bp, *people.ROLES, public=("login", "logout", "register", "registration_sent",
+                                       "confirm_registration", "set_password"))
 
 
 def _client_address() -> str:
@@ -37,16 +42,18 @@ def login():
     if current_user.is_authenticated:
         return redirect(home_url(current_user))
     form = LoginForm(next=request.args.get("next", ""))
+    if request.method == "GET" and ended_by_deactivation():
+        form.form_errors.append(people.DEACTIVATED)
     if form.validate_on_submit():
         try:
             user = people.authenticate(form.email.data, form.password.data, _client_address())
         except people.LoginThrottled as exc:
             form.form_errors.append(exc.message)
             response = render("auth/throttled.html", "auth/_login_form.html", status=429,
-                              retry_after=exc.retry_after, form=form)
+                              retry_after=exc.retry_after, message=exc.message, form=form)
             response.headers["Retry-After"] = str(exc.retry_after)
             return response
-        except people.InvalidLogin as exc:
+        except (people.InvalidLogin, people.AccountDeactivated) as exc:
             form.form_errors.append(exc.message)
         else:
             _sign_in(user)
@@ -65,7 +72,7 @@ def logout():
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
-    """A cat signs up as a client and is signed in at once."""
+    """A cat asks for a client account; the account opens from the link emailed to them."""
     if current_user.is_authenticated:
         return redirect(home_url(current_user))
     form = RegisterForm()
@@ -73,15 +80,40 @@ def register():
         form.language.data = str(get_locale())
     if form.validate_on_submit():
         try:
-            user = people.register_client(form.email.data, form.password.data, form.name.data,
-                                          form.address.data, form.language.data)
+            people.request_registration(form.email.data, form.password.data, form.name.data,
+                                        form.address.data, form.language.data,
+                                        time_zone=form.time_zone.data)
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            # The same page whether or not the address already has an account.
+            return htmx_redirect(url_for("auth.registration_sent"))
+    return render("auth/register.html", "auth/_register_form.html", form=form)
+
+
+@bp.get("/register/sent")
+def registration_sent():
+    """Check your email: the link in it opens the account."""
+    return render("auth/registration_sent.html", hours=people.REGISTRATION_LINK_HOURS)
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+def confirm_registration(token: str):
+    """The emailed link: the password chosen at sign-up opens the account and signs in."""
+    pending = people.pending_registration(token)
+    if pending is None:
+        return render_template("auth/registration_expired.html"), 410
+    form = ConfirmRegistrationForm()
+    if form.validate_on_submit():
+        try:
+            user = people.confirm_registration(token, form.password.data)
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
             _sign_in(user)
             flash(_("Welcome to MCF, %(name)s!", name=user.name), "success")
             return htmx_redirect(home_url(user))
-    return render("auth/register.html", "auth/_register_form.html", form=form)
+    return render("auth/confirm_registration.html", form=form, pending=pending, token=token)
 
 
 def _own_profile() -> people.WorkerProfile | None:
@@ -95,7 +127,7 @@ def account():
     if form.validate_on_submit():
         try:
             people.update_profile(current_user.id, form.name.data, form.address.data or "",
-                                  form.language.data)
+                                  form.language.data, time_zone=form.time_zone.data or "")
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
@@ -103,7 +135,8 @@ def account():
             # A full navigation, so a new language applies to the whole page.
             return htmx_redirect(url_for("auth.account"))
     return render("auth/account.html", "auth/_profile_form.html", form=form,
-                  password_form=PasswordForm(formdata=None), profile=_own_profile())
+                  password_form=PasswordForm(formdata=None), profile=_own_profile(),
+                  zones=timezones.zone_offsets(clock.now()))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

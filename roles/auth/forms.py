@@ -23,12 +23,18 @@ class RegisterForm(FlaskForm):
     password = new_password_field()
     confirm = confirm_field("password")
     language = language_field()
+    # The browser's zone, filled in by static/js/portal.js (empty without JavaScript).
+    time_zone = HiddenField(render_kw={"data-browser-zone": ""})
 
 
 class ProfileForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Tell us your name.")), Length(max=120)])
     address = StringField(_l("Address"), validators=[Length(max=300)])
     language = language_field()
+    # Free text searched against a datalist of IANA zones; the account checks it is one of them.
+    time_zone = StringField(_l("Time zone"), validators=[
+        Length(max=64, message=_l("Choose a time zone from the list, e.g. Europe/Moscow."))],
+                            render_kw={"list": "time-zones", "autocomplete": "off", "spellcheck": "false"})
 
 
 class PasswordForm(FlaskForm):
@@ -41,3 +47,7 @@ class PasswordForm(FlaskForm):
 class SetPasswordForm(FlaskForm):
     password = new_password_field()
     confirm = confirm_field("password")
+
+
+class ConfirmRegistrationForm(FlaskForm):
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])

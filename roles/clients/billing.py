@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, request, url_for
+from flask import abort, flash, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired
 from portal import client_billing
 from portal.errors import DomainError
 from portal.htmx import redirect, render
+from portal.inputs import page_number
 from roles.clients import bp
 from roles.forms import apply_domain_error
 
@@ -24,7 +25,7 @@ class CardForm(FlaskForm):
 
 def _page(form: CardForm | None = None):
     return render("clients/billing.html", "clients/_billing_charges.html",
-                  statement=client_billing.statement(current_user.id, request.args.get("page", 1, type=int)),
+                  statement=client_billing.statement(current_user.id, page_number()),
                   form=form or CardForm(), test_cards=client_billing.TEST_CARDS,
                   failure_label=client_billing.failure_label)
 

@@ -2,33 +2,43 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import RadioField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from portal import orders
+from portal import i18n, orders, timezones
 from portal.money import Money
+from roles.forms import DayField, id_value
 
 HOURS = [SelectChoice(h, _l("%(num)s h", num=h)) for h in range(1, 9)]
 
 
 class WhenForm(FlaskForm):
-    """A date and a time (UTC, like every time the portal shows)."""
+    """A date and a time on the client's own clock (their zone); the order keeps it in UTC."""
 
-    date = DateField(_l("Date"), validators=[InputRequired(_l("Choose a date."))])
-    time = TimeField(_l("Start time (UTC)"), validators=[InputRequired(_l("Choose a time."))])
+    date = DayField(_l("Date"), validators=[InputRequired(_l("Choose a date."))])
+    time = TimeField(_l("Start time"), validators=[InputRequired(_l("Choose a time."))])
+
+    def validate_time(self, field) -> None:
+        if self.date.data and field.data:
+            try:
+                self.start()
+            except timezones.NonexistentLocalTime:
+                raise ValidationError(_l("The clocks skip this hour that night (daylight saving time). "
+                                         "Choose another time.")) from None
 
     def start(self) -> datetime:
-        return datetime.combine(self.date.data, self.time.data, UTC)
+        """The UTC moment; a time repeated when the clocks go back is its first occurrence."""
+        return timezones.to_utc(self.date.data, self.time.data, i18n.display_zone())
 
 
 class BookingForm(WhenForm):
-    service_type = SelectField(_l("Service"), coerce=int,
+    service_type = SelectField(_l("Service"), coerce=id_value,
                                validators=[InputRequired(_l("Choose a service."))])
     description = TextAreaField(_l("What needs doing"), validators=[
         DataRequired(_l("Say what needs doing.")), Length(max=2000)])

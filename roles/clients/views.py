@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, time, timedelta
 
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from portal import client_billing, clock, orders, warehouse
+from portal import client_billing, i18n, orders, warehouse
 from portal.errors import DomainError, NotFound
 from portal.htmx import redirect, render, stop_polling
+from portal.inputs import page_number, whole_number
 from roles import order_pages
 from roles.clients import bp
 from roles.clients.forms import BookingForm, ProblemForm, RateForm, WhenForm
@@ -27,17 +28,21 @@ def _loyalty():
 @bp.get("/")
 def home():
     """CL-1: the client's orders (upcoming, in progress, past) and "Request help"."""
-    lists = orders.client_orders(current_user.id, request.args.get("page", 1, type=int))
+    lists = orders.client_orders(current_user.id, page_number())
     return render("clients/home.html", "clients/_past_orders.html", lists=lists)
+
+
+def _local_tomorrow() -> date:
+    """Tomorrow on the client's own calendar."""
+    return i18n.local_today() + timedelta(days=1)
 
 
 def _booking_form() -> BookingForm:
     form = BookingForm()
     form.load_services(orders.list_service_types(active_only=True))
     if request.method == "GET":
-        tomorrow = clock.now() + timedelta(days=1)
-        form.date.data = form.date.data or tomorrow.date()
-        form.time.data = form.time.data or tomorrow.replace(hour=10, minute=0, second=0, microsecond=0).time()
+        form.date.data = form.date.data or _local_tomorrow()
+        form.time.data = form.time.data or time(10, 0)
         form.address.data = form.address.data or current_user.address
     return form
 
@@ -76,7 +81,7 @@ def book():
 @bp.get("/orders/estimate")
 def estimate():
     """The live price estimate while the booking form is filled (htmx)."""
-    return render("clients/_estimate.html", estimate=_estimate_for(request.args.get("service_type", type=int)))
+    return render("clients/_estimate.html", estimate=_estimate_for(whole_number(request.args.get("service_type"), 1)))
 
 
 @bp.get("/orders/<int:order_id>")
@@ -154,8 +159,8 @@ def rebook(order_id: int):
     detail = order_pages.detail_or_404(order_id)
     form = WhenForm()
     if request.method == "GET":
-        form.date.data = (clock.now() + timedelta(days=1)).date()
-        form.time.data = detail.order.starts_at.time()
+        form.date.data = _local_tomorrow()
+        form.time.data = detail.order.starts_at.astimezone(i18n.display_zone()).time()
     if form.validate_on_submit():
         try:
             new = orders.rebook_order(order_id, current_user, form.start())

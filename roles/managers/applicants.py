@@ -14,6 +14,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from portal import applicants, orders
 from portal.errors import DomainError, NotFound
 from portal.htmx import redirect, render
+from portal.inputs import page_number, query_int
 from roles.forms import apply_domain_error
 from roles.managers import bp
 from roles.managers.forms import EmptyForm
@@ -56,11 +57,11 @@ def _services() -> dict[int, orders.ServiceType]:
 def applications():
     """The pipeline: counts per stage, filters, search and pages (active search swaps the table)."""
     stage = request.args.get("stage", "")
-    vacancy = request.args.get("vacancy", 0, type=int)
+    vacancy = query_int("vacancy", 0, minimum=0)
     flagged = request.args.get("flagged") == "1"
     q = request.args.get("q", "")
     found = applicants.search_applications(stage or None, vacancy or None, flagged, q,
-                                           request.args.get("page", 1, type=int),
+                                           page_number(),
                                            per_page=current_app.config["PER_PAGE"])
     return render("managers/applicants.html", "managers/_applicants_table.html", found=found,
                   counts=applicants.stage_counts(), stages=applicants.STAGES, stage=stage,

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField
+from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
@@ -17,7 +17,8 @@ from portal import bets, orders
 from portal.errors import DomainError, NotFound
 from portal.htmx import redirect, render, stop_polling
 from portal.money import Money
-from roles.forms import apply_domain_error
+from portal.inputs import page_number
+from roles.forms import MoneyField, apply_domain_error
 from roles.managers import bp
 
 # The pool refreshes itself this often while the order can still change it.
@@ -26,17 +27,13 @@ POLL_SECONDS = 5
 
 class BetForm(FlaskForm):
     outcome = RadioField(_l("How will the order end?"), validators=[DataRequired(_l("Choose an outcome."))])
-    stake = StringField(_l("Your stake, CU"), validators=[DataRequired(_l("Enter a stake."))])
+    stake = MoneyField(_l("Your stake, CU"), validators=[DataRequired(_l("Enter a stake."))],
+                       minimum=Money(1), maximum=bets.MAX_STAKE, example=_l("Enter a stake like 10 or 2.50."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.outcome.choices = [SelectChoice(o, orders.state_label(o)) for o in bets.OUTCOMES]
 
-    def amount(self) -> Money:
-        try:
-            return Money.parse(self.stake.data)
-        except ValueError:
-            raise DomainError(_l("Enter a stake like 10 or 2.50."), field="stake") from None
 
 
 @dataclass
@@ -89,7 +86,7 @@ def place_bet(order_id: int):
     form = BetForm()
     if form.validate_on_submit():
         try:
-            bets.place_bet(order_id, current_user, form.outcome.data, form.amount())
+            bets.place_bet(order_id, current_user, form.outcome.data, form.stake.money)
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
@@ -116,7 +113,7 @@ def withdraw_bet(order_id: int):
 def bets_overview():
     """The leaderboard, the house bank and, per settled order, who gets how much."""
     board = bets.leaderboard()
-    books, placed = bets.recent_settlements(request.args.get("page", 1, type=int))
+    books, placed = bets.recent_settlements(page_number())
     ids = {t.manager_id for t in board} | {b.manager_id for rows in placed.values() for b in rows}
     return render("managers/bets.html", board=board, house=bets.house_bank(), books=books,
                   placed=placed, names=orders.people_names(sorted(ids)))

@@ -3,25 +3,24 @@ and in demo mode the clock moved to the next billing moment."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from flask import Response, abort, current_app, flash, request, url_for
+from flask import abort, current_app, flash, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal import client_billing, clock, ledger, runs, worker_billing
+from portal import client_billing, clock, i18n, ledger, runs, timezones, worker_billing
 from portal.errors import DomainError
 from portal.money import Money
 from portal.htmx import redirect, render
-from roles.forms import apply_domain_error
+from portal.spreadsheets import csv_response
+from roles.forms import DayField, MoneyField, apply_domain_error
 from roles.managers import bp
 from roles.managers.forms import EmptyForm
 
@@ -36,14 +35,14 @@ class RangeForm(FlaskForm):
     class Meta:
         csrf = False
 
-    since = DateField(_l("From"), validators=[Optional()])
-    until = DateField(_l("To"), validators=[Optional()])
+    since = DayField(_l("From"), validators=[Optional()])
+    until = DayField(_l("To"), validators=[Optional()])
 
 
 class BonusForm(FlaskForm):
     worker = StringField(_l("Worker's email"), validators=[DataRequired(_l("Enter the worker's email."))])
-    amount = StringField(_l("Amount (CU)"), validators=[DataRequired(_l("Enter an amount."))],
-                         render_kw={"inputmode": "decimal"})
+    amount = MoneyField(_l("Amount (CU)"), validators=[DataRequired(_l("Enter an amount."))],
+                        minimum=Money(1), maximum=worker_billing.MAX_BONUS)
     reason = TextAreaField(_l("Why"), validators=[DataRequired(_l("Say why the bonus is given.")),
                                                   Length(max=500)])
 
@@ -63,8 +62,8 @@ class Period:
 
     @property
     def moments(self) -> tuple[datetime, datetime]:
-        return (datetime.combine(self.since, time(), UTC),
-                datetime.combine(self.until + timedelta(days=1), time(), UTC))
+        """The days as the manager reads them: in their own zone."""
+        return timezones.day_range(self.since, self.until, i18n.display_zone())
 
 
 def _week_key(day: date) -> str:
@@ -73,7 +72,7 @@ def _week_key(day: date) -> str:
 
 
 def _period(form: RangeForm) -> Period:
-    until = form.until.data or clock.today()
+    until = form.until.data or i18n.local_today()
     since = form.since.data or until - timedelta(days=DEFAULT_DAYS)
     return Period(min(since, until), max(since, until))
 
@@ -141,11 +140,7 @@ def billing_csv(report: str):
     form = RangeForm(request.args)
     form.validate()
     period = _period(form)
-    out = io.StringIO()
-    csv.writer(out).writerows(_csv_rows(report, period))
-    name = f"{report}-{period.since}-{period.until}.csv"
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return csv_response(_csv_rows(report, period), f"{report}-{period.since}-{period.until}.csv")
 
 
 @bp.post("/billing/runs/<any(weekly, monthly):kind>")
@@ -171,10 +166,7 @@ def give_bonus():
             worker_id = worker_billing.worker_by_email(form.worker.data)
             if worker_id is None:
                 raise DomainError(_l("There is no worker with this email."), field="worker")
-            try:
-                amount = Money.parse(form.amount.data)
-            except ValueError:
-                raise DomainError(_l("Enter an amount like 25 or 12.50."), field="amount") from None
+            amount = form.amount.money
             worker_billing.give_bonus(worker_id, amount, form.reason.data, by=current_user)
         except DomainError as exc:
             apply_domain_error(form, exc)
@@ -203,24 +195,15 @@ def billing_clock(to: str):
     moment = next_sunday_evening(clock.now()) if to == "sunday" else next_month_end_evening(clock.now())
     clock.advance(moment - clock.now())
     flash(_("The clock now says %(when)s; the scheduler starts the run within seconds.",
-            when=moment.strftime("%Y-%m-%d %H:%M UTC")), "success")
+            when=f"{i18n.format_datetime(moment)} ({i18n.display_zone().key})"), "success")
     return redirect(url_for("managers.billing"))
 
 
-BILLING_HOUR = 20  # jobs.billing: weekly and monthly runs are due at 20:00 UTC
-
-
 def next_sunday_evening(now: datetime) -> datetime:
-    """Just past the next Sunday 20:00 UTC (the weekly cut-off)."""
-    day = now.date() + timedelta(days=6 - now.weekday())
-    moment = datetime.combine(day, time(BILLING_HOUR, 1), UTC)
-    return moment if moment > now else moment + timedelta(days=7)
+    """Just past the next weekly cut-off (Sunday 20:00 in the portal's zone)."""
+    return client_billing.BILLING_WEEKS.next_due_after(now) + timedelta(minutes=1)
 
 
 def next_month_end_evening(now: datetime) -> datetime:
-    """Just past 20:00 UTC on the last day of this month (or the next, when that is past)."""
-    first_of_next = (now.replace(day=28) + timedelta(days=4)).replace(day=1)
-    moment = datetime.combine(first_of_next.date() - timedelta(days=1), time(BILLING_HOUR, 1), UTC)
-    if moment > now:
-        return moment
-    return next_month_end_evening(datetime.combine(first_of_next.date(), time(), UTC))
+    """Just past the next month's cut-off (its last day, 20:00 in the portal's zone)."""
+    return worker_billing.PAYOUT_MONTHS.next_due_after(now) + timedelta(minutes=1)

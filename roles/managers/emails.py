@@ -6,6 +6,7 @@ from flask import abort, current_app, make_response, request
 
 from portal import notifications
 from portal.htmx import render
+from portal.inputs import page_number
 from roles.managers import bp
 
 # The email's own HTML, shown in an iframe on the email page: no scripts, forms or
@@ -27,7 +28,7 @@ def emails():
     if state not in notifications.EMAIL_STATES:
         state = ""
     q = request.args.get("q", "").strip()
-    page = request.args.get("page", 1, type=int)
+    page = page_number()
     return render("managers/emails.html", "managers/_emails_table.html",
                   emails=notifications.list_emails(state or None, q, page),
                   state=state, q=q, states=notifications.EMAIL_STATES)

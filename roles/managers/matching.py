@@ -11,13 +11,13 @@ from flask import flash, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FloatField, HiddenField, IntegerField, SelectField
+from wtforms import FloatField, HiddenField, SelectField
 from wtforms.validators import AnyOf, InputRequired
 
 from portal import matching
 from portal.errors import DomainError
 from portal.htmx import redirect, render, wants_fragment
-from roles.forms import apply_domain_error
+from roles.forms import apply_domain_error, id_field
 from roles.managers import bp
 
 PAGE, FRAGMENT = "managers/matching.html", "managers/_pipeline.html"
@@ -26,7 +26,7 @@ PAGE, FRAGMENT = "managers/matching.html", "managers/_pipeline.html"
 class PipelineEditForm(FlaskForm):
     """Any edit: the pipeline version the manager's page showed."""
 
-    version = IntegerField(validators=[InputRequired(_l("Reload the page and try again."))])
+    version = id_field()
 
 
 class AddStepForm(PipelineEditForm):

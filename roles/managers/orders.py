@@ -6,13 +6,15 @@ from flask import request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SearchField, SelectField, StringField
+from wtforms import SearchField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from portal import matching, orders
+from portal import i18n, matching, orders
 from portal.htmx import render
+from portal.inputs import page_number
 from roles import order_pages
+from roles.forms import DayField, id_value
 from roles.managers import bp
 
 order_pages.install(bp)
@@ -26,11 +28,11 @@ class OrderFilterForm(FlaskForm):
 
     q = SearchField(_l("Search"), validators=[Optional()])
     state = SelectField(_l("Status"), validators=[Optional()])
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = DayField(_l("From"), validators=[Optional()])
+    date_to = DayField(_l("To"), validators=[Optional()])
     client = StringField(_l("Client"), validators=[Optional()])
     worker = StringField(_l("Worker"), validators=[Optional()])
-    service_type = SelectField(_l("Service"), coerce=lambda v: int(v) if v else None,
+    service_type = SelectField(_l("Service"), coerce=id_value,
                                validators=[Optional()])
 
     def load_choices(self, lang: str) -> None:
@@ -46,7 +48,8 @@ class OrderFilterForm(FlaskForm):
             date_from=None if self.date_from.errors else self.date_from.data,
             date_to=None if self.date_to.errors else self.date_to.data,
             client=self.client.data or "", worker=self.worker.data or "",
-            service_type_id=self.service_type.data, q=self.q.data or "")
+            service_type_id=None if self.service_type.errors else self.service_type.data,
+            q=self.q.data or "", time_zone=i18n.display_zone())
 
 
 @bp.get("/orders")
@@ -54,7 +57,7 @@ def orders_list():
     """Every order, filtered by status, dates, client, worker and service, searched, paginated."""
     form = OrderFilterForm(request.args)
     form.load_choices(str(get_locale() or "en"))
-    results = orders.search_orders(form.filters(), request.args.get("page", 1, type=int))
+    results = orders.search_orders(form.filters(), page_number())
     return render("managers/orders.html", "managers/_orders_table.html", form=form,
                   results=results)
 

@@ -9,6 +9,7 @@ from flask_login import current_user
 from portal import people
 from portal.errors import DomainError
 from portal.htmx import redirect, render
+from portal.inputs import page_number
 from roles.forms import apply_domain_error
 from roles.managers import bp
 from roles.managers.forms import EmptyForm, StaffForm, WorkerForm
@@ -20,7 +21,7 @@ def people_list():
     """Everyone, filtered by role and searched by name or email (active search)."""
     role = request.args.get("role", "")
     q = request.args.get("q", "")
-    page = request.args.get("page", 1, type=int)
+    page = page_number()
     found = people.search_people(role or None, q, page, per_page=current_app.config["PER_PAGE"])
     return render("managers/people.html", "managers/_people_table.html",
                   found=found, role=role, q=q, roles=people.ROLES)

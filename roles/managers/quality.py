@@ -16,7 +16,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from portal import matching, orders, people, quality
 from portal.errors import DomainError, NotFound
 from portal.htmx import redirect, render
-from roles.forms import apply_domain_error
+from portal.inputs import page_number
+from roles.forms import apply_domain_error, id_value
 from roles.managers import bp
 
 YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
@@ -52,7 +53,7 @@ class SamplingForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
-    assignee = SelectField(_l("Assigned to"), coerce=lambda v: int(v) if v else None, validators=[Optional()])
+    assignee = SelectField(_l("Assigned to"), coerce=id_value, validators=[Optional()])
 
 
 class ResultForm(FlaskForm):
@@ -60,7 +61,7 @@ class ResultForm(FlaskForm):
                                   validators=[DataRequired(_l("Say whether the client was contacted."))])
     findings = TextAreaField(_l("Findings"), validators=[DataRequired(_l("Write down what you found.")),
                                                          Length(max=5000)])
-    cause = SelectField(_l("Cause"), coerce=lambda v: int(v) if v else None,
+    cause = SelectField(_l("Cause"), coerce=id_value,
                         validators=[DataRequired(_l("Choose a cause from the list."))])
     hypothesis = TextAreaField(_l("Hypothesis: what would make the business better?"),
                                validators=[Length(max=5000)])
@@ -88,7 +89,7 @@ def quality_queue():
     services = orders.list_service_types()
     form = QueueFilterForm(request.args)
     form.load_choices(services)
-    cases = quality.case_queue(form.filters(), current_user.id, request.args.get("page", 1, type=int))
+    cases = quality.case_queue(form.filters(), current_user.id, page_number())
     people_ids = sorted({c.assignee_id for c in cases.items if c.assignee_id}
                         | {c.worker_id for c in cases.items if c.worker_id})
     lang = str(get_locale() or "en")

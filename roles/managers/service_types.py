@@ -12,8 +12,7 @@ from wtforms.validators import DataRequired, Length
 from portal import orders
 from portal.errors import DomainError, NotFound
 from portal.htmx import redirect, render
-from portal.money import Money
-from roles.forms import apply_domain_error
+from roles.forms import MoneyField, apply_domain_error
 from roles.managers import bp
 
 
@@ -22,23 +21,17 @@ class ServiceTypeForm(FlaskForm):
     name_ru = StringField(_l("Name (Russian)"), validators=[DataRequired(_l("Enter the Russian name.")), Length(max=120)])
     description_en = TextAreaField(_l("Description (English)"), validators=[Length(max=2000)])
     description_ru = TextAreaField(_l("Description (Russian)"), validators=[Length(max=2000)])
-    base_price = StringField(_l("Base price, CU"), default="100.00",
-                             validators=[DataRequired(_l("Enter a price."))])
+    base_price = MoneyField(_l("Base price, CU"), default="100.00", validators=[DataRequired(_l("Enter a price."))],
+                            maximum=orders.MAX_BASE_PRICE, example=_l("Enter a price like 100 or 99.50."))
     active = BooleanField(_l("Offered to clients"), default=True)
-
-    def price(self) -> Money:
-        try:
-            return Money.parse(self.base_price.data)
-        except ValueError:
-            raise DomainError(_l("Enter a price like 100 or 99.50."), field="base_price") from None
 
     def save(self, service_type_id: int | None = None) -> orders.ServiceType:
         args = (self.name_en.data, self.name_ru.data, self.description_en.data or "",
                 self.description_ru.data or "")
         if service_type_id is None:
-            return orders.create_service_type(self.code.data, *args, base_price=self.price(),
+            return orders.create_service_type(self.code.data, *args, base_price=self.base_price.money,
                                               active=self.active.data)
-        return orders.update_service_type(service_type_id, *args, self.price(), self.active.data)
+        return orders.update_service_type(service_type_id, *args, self.base_price.money, self.active.data)
 
 
 class NewServiceTypeForm(ServiceTypeForm):

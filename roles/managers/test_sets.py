@@ -12,7 +12,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from portal import applicants, orders
 from portal.errors import DomainError, NotFound
 from portal.htmx import redirect, render
-from roles.forms import apply_domain_error
+from portal.inputs import whole_number
+from roles.forms import apply_domain_error, id_field, id_value
 from roles.managers import bp
 from roles.managers.applicants import Checkboxes
 from roles.managers.forms import EmptyForm
@@ -38,11 +39,11 @@ class TestSetForm(FlaskForm):
         InputRequired(_l("Set a time limit.")), NumberRange(1, 600, _l("The time limit is 1 to 600 minutes."))])
     pass_mark = IntegerField(_l("Pass mark (percent of the points)"), default=90, validators=[
         InputRequired(_l("Set a pass mark.")), NumberRange(0, 100, _l("The pass mark is a percentage, 0 to 100."))])
-    test_ids = Checkboxes(_l("Tests in this set"), coerce=int, validate_choice=False)
+    test_ids = Checkboxes(_l("Tests in this set"), coerce=id_value, validate_choice=False)
 
 
 class DefaultForm(FlaskForm):
-    service_type_id = IntegerField(validators=[InputRequired()])
+    service_type_id = id_field()
     test_set_id = SelectField(_l("Default test set"), coerce=int)
 
 
@@ -155,7 +156,7 @@ def remove_question(question_id: int):
     """Take a question out of its test (not once someone has answered it)."""
     if not EmptyForm().validate_on_submit():
         abort(400)
-    test_id = request.form.get("test_id", type=int)
+    test_id = whole_number(request.form.get("test_id"), 1)
     try:
         applicants.remove_question(question_id)
     except NotFound:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField
+from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from portal import warehouse
+from portal import i18n, warehouse
+from roles.forms import DayField
 
 
 class BoardFilterForm(FlaskForm):
@@ -18,7 +19,7 @@ class BoardFilterForm(FlaskForm):
         csrf = False
 
     state = SelectField(_l("Kits"), validators=[Optional()], default=warehouse.WORKING)
-    day = DateField(_l("Pickup day"), validators=[Optional()])
+    day = DayField(_l("Pickup day"), validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -29,7 +30,8 @@ class BoardFilterForm(FlaskForm):
     def filters(self) -> warehouse.BoardFilters:
         self.validate()  # a malformed date gets its message and is left out of the filter
         return warehouse.BoardFilters(state=self.state.data or warehouse.WORKING,
-                                      day=None if self.day.errors else self.day.data)
+                                      day=None if self.day.errors else self.day.data,
+                                      time_zone=i18n.display_zone())
 
 
 class KitActionForm(FlaskForm):

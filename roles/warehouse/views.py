@@ -14,6 +14,7 @@ from flask_login import current_user
 from portal import orders, warehouse
 from portal.errors import DomainError, NotFound
 from portal.htmx import redirect, render, wants_fragment
+from portal.inputs import page_number
 from roles.warehouse import bp
 from roles.warehouse.forms import BoardFilterForm, KitActionForm
 
@@ -28,7 +29,7 @@ def _service_names() -> dict[str, str]:
 def home():
     """The kits board: by pickup time, filtered by state and day; the list polls itself."""
     form = BoardFilterForm(request.args)
-    kits = warehouse.board(form.filters(), request.args.get("page", 1, type=int))
+    kits = warehouse.board(form.filters(), page_number())
     return render("warehouse/home.html", "warehouse/_board.html", form=form, kits=kits,
                   services=_service_names(), action_form=KitActionForm(formdata=None))
 

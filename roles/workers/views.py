@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, request, url_for
+from flask import abort, flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import orders, warehouse
 from portal.errors import DomainError, NotFound
 from portal.htmx import redirect, render
+from portal.inputs import page_number
 from roles import order_pages
 from roles.forms import apply_domain_error
 from roles.workers import bp
@@ -18,7 +19,7 @@ from roles.workers.forms import PhotoForm
 @bp.get("/")
 def home():
     """WK-1: active orders first, then completed, cancelled and failed ones (paginated)."""
-    lists = orders.worker_orders(current_user.id, request.args.get("page", 1, type=int))
+    lists = orders.worker_orders(current_user.id, page_number())
     return render("workers/home.html", "workers/_past_orders.html", lists=lists,
                   kits=warehouse.kit_statuses([o.id for o in lists.active]))
 

@@ -32,6 +32,18 @@
     }
   }, true);
 
+  // Registration takes the browser's time zone (a hidden field; the server checks the name).
+  function fillBrowserZone(root) {
+    var zone;
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
+    if (!zone) return;
+    root.querySelectorAll("input[data-browser-zone]").forEach(function (input) {
+      if (!input.value) input.value = zone;
+    });
+  }
+  fillBrowserZone(document);
+  document.addEventListener("htmx:load", function (evt) { fillBrowserZone(evt.target); });
+
   // Phones: a list's table becomes a stack of cards (static/css/portal.css, below 48rem), each
   // cell labelled with its column's heading, so nothing scrolls sideways. The labels come from
   // the table's own <th>, so they are in the page's language; without JavaScript the table

@@ -9,15 +9,31 @@ from pathlib import Path
 
 from babel.support import Translations
 from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
 from portal.config import ROOT
+from portal.db import db
+from portal.notifications import Email
 from portal.people.demo import DEMO_PASSWORD
+from tests.waiting import wait_for
 
 RESULTS = ROOT / "test-results"  # screenshots; gitignored
 
 # Where each role lands after signing in (an applicant, who has no account: the careers site).
 HOMES = {"manager": "/manager/", "warehouse": "/warehouse/", "client": "/client/", "worker": "/worker/",
          "applicant": "/careers/"}
+
+
+def emailed_link(to: str, template: str, pattern: str) -> str:
+    """The path of the link in the newest ``template`` email to ``to`` (from the mail store),
+    as the recipient would follow it; ``pattern`` has one group, the path."""
+    def found():
+        body = db.session.scalar(select(Email.text_body).where(Email.to == to, Email.template == template)
+                                 .order_by(Email.id.desc()).limit(1))
+        db.session.rollback()
+        return body and re.search(pattern, body)
+    wait_for(found)
+    return found().group(1)
 
 
 def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:

@@ -36,7 +36,7 @@ def test_book_match_check_in_finish_and_rate(page, browser, live_server, db):
     form.get_by_label("What needs doing").fill("Water the roses")
     form.get_by_label("Address").fill("12 Catnip Lane")
     form.get_by_label("Date").fill(start.date().isoformat())
-    form.get_by_label("Start time (UTC)").fill(start.strftime("%H:%M"))
+    form.get_by_label("Start time").fill(start.strftime("%H:%M"))
     form.get_by_role("button", name="Book and find a worker").click()
     expect(page).to_have_url(re.compile(r"/client/orders/\d+$"))
     expect(page.get_by_test_id("worker-name")).to_have_text("Oliver Paws")

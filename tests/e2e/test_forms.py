@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.browsing import HOMES, sign_in, without_reload
+from tests.e2e.browsing import HOMES, emailed_link, sign_in, without_reload
 
 pytestmark = pytest.mark.e2e
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 PASSWORD = re.compile(r"^Password")
 
 
-def test_registration_errors_appear_next_to_their_fields_then_the_fixed_form_goes_through(page):
+def test_registration_errors_appear_next_to_their_fields_then_the_fixed_form_goes_through(page, db):
     page.goto("/register")
     form = page.locator("#register-form")
     form.get_by_label("Name").fill("Tom Kitten")
@@ -32,11 +32,18 @@ def test_registration_errors_appear_next_to_their_fields_then_the_fixed_form_goe
     expect(form.get_by_label("Email")).to_have_attribute("aria-invalid", "true")
     expect(form.get_by_label("Name")).to_have_value("Tom Kitten")  # what was right is kept
 
-    # The swapped-in form still carries a valid CSRF token: fixing it signs the new client in.
+    # The swapped-in form still carries a valid CSRF token: fixing it sends the confirmation link.
     form.get_by_label("Email").fill("tom.kitten@example.com")
     form.get_by_label(PASSWORD).fill("long enough")
     form.get_by_label("Repeat the password").fill("long enough")
     form.get_by_role("button", name="Create account").click()
+    expect(page).to_have_url(re.compile(r"/register/sent$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+
+    # The account opens from the emailed link, with the password chosen, and signs the client in.
+    page.goto(emailed_link("tom.kitten@example.com", "registration_confirm", r"https?://[^/\s]+(/register/confirm/\S+)"))
+    page.get_by_label("Password").fill("long enough")
+    page.get_by_role("button", name="Open my account").click()
     expect(page).to_have_url(re.compile(HOMES["client"] + "$"))
     expect(page.locator("#flashes")).to_contain_text("Welcome to MCF, Tom Kitten!")
 

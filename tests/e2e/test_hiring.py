@@ -8,28 +8,14 @@ from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select
 
 from portal import applicants, clock
-from portal.db import db as _db
-from portal.notifications import Email
 from tests import factories
 from tests.e2e.browsing import HOMES, sign_in
+from tests.e2e.browsing import emailed_link as _link
 from tests.portal.applicants import factories as af
-from tests.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
-
-
-def _link(to: str, template: str, pattern: str) -> str:
-    """The path of the link in the newest ``template`` email to ``to``."""
-    def found():
-        body = _db.session.scalar(select(Email.text_body).where(Email.to == to, Email.template == template)
-                                  .order_by(Email.id.desc()).limit(1))
-        _db.session.rollback()
-        return body and re.search(pattern, body)
-    wait_for(found)
-    return found().group(1)
 
 
 def test_apply_take_the_test_get_hired_and_sign_in(page, browser, live_server, db, tmp_path, jobs_worker):

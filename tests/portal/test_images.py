@@ -5,7 +5,7 @@ import io
 import pytest
 from PIL import ExifTags, Image
 
-from portal.images import MAX_SIDE, BadImage, reencode
+from portal.images import MAX_SIDE, BadImage, reencode, same_picture
 from tests import factories
 
 
@@ -66,3 +66,19 @@ def test_what_is_not_an_acceptable_photo_is_refused_for_the_photo_field(raw, mes
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read():
     with pytest.raises(BadImage, match="larger than 1 MB"):
         reencode(factories.image_bytes("PNG") + b"\0" * (1024 * 1024), max_bytes=1024 * 1024)
+
+
+def test_the_same_picture_keeps_its_pixel_digest_and_hash_whatever_the_bytes():
+    img = factories.picture(seed=7)
+    first = reencode(factories.encoded(img, "PNG"))
+    appended = reencode(factories.encoded(img, "PNG") + b"extra bytes")
+    assert appended.sha256 != first.sha256 and appended.pixels_sha256 == first.pixels_sha256
+    for again in (factories.encoded(img, quality=30), factories.encoded(img.resize((560, 420)), quality=95)):
+        clean = reencode(again)
+        assert clean.pixels_sha256 != first.pixels_sha256 and same_picture(clean.dhash, first.dhash)
+
+
+def test_different_pictures_are_not_the_same_and_a_plain_colour_has_no_hash():
+    hashes = [reencode(factories.encoded(factories.picture(seed=n), quality=90)).dhash for n in range(8)]
+    assert not any(same_picture(a, b) for i, a in enumerate(hashes) for b in hashes[i + 1:])
+    assert reencode(factories.image_bytes("PNG", colour=(10, 200, 30))).dhash is None

@@ -46,7 +46,7 @@ def test_a_charge_after_the_sunday_cutoff_waits_for_next_week(db):
     assert [i.week_key for i in invoices_of(client.id)] == ["2026-W49"]
 
 
-def test_a_charge_belongs_to_the_week_whose_sunday_cutoff_is_still_ahead():
+def test_a_charge_belongs_to_the_week_whose_sunday_cutoff_is_still_ahead(db):
     assert client_billing.billing_week(at(2026, 11, 23, 0)) == "2026-W48"  # Monday
     assert client_billing.billing_week(SUNDAY - timedelta(seconds=1)) == "2026-W48"
     assert client_billing.billing_week(SUNDAY) == "2026-W49"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portal import ledger, worker_billing
-from portal.errors import DomainError
+from portal.errors import DomainError, Forbidden
 from portal.money import Money
 from tests import factories
 from tests.portal.ledger.billing import finish, lines_of
@@ -43,3 +43,23 @@ def test_a_bonus_needs_an_amount_and_a_reason(db, amount, reason, field):
         worker_billing.give_bonus(worker.id, amount, reason, by=manager)
     assert refused.value.field == field
     assert lines_of(worker.id) == []
+
+
+def test_a_bonus_past_the_upper_bound_is_refused(db):
+    worker, manager = factories.user("worker"), factories.user("manager")
+    with pytest.raises(DomainError) as refused:
+        worker_billing.give_bonus(worker.id, worker_billing.MAX_BONUS + Money(1), "Too generous", by=manager)
+    assert refused.value.field == "amount"
+    worker_billing.give_bonus(worker.id, worker_billing.MAX_BONUS, "Generous", by=manager)
+    assert [line.amount_cents for line in lines_of(worker.id)] == [worker_billing.MAX_BONUS.cents]
+
+
+@pytest.mark.parametrize("giver", ["client", "worker", "warehouse", "deactivated manager"])
+def test_only_an_active_manager_gives_a_bonus_whoever_calls_the_operation(db, giver):
+    worker = factories.user("worker")
+    by = (factories.user("manager", active=False) if giver == "deactivated manager"
+          else factories.user(giver))
+    with pytest.raises(Forbidden):
+        worker_billing.give_bonus(worker.id, Money.cu(5), "Sneaky", by=by)
+    assert lines_of(worker.id) == []
+    assert ledger.balance(ledger.worker_account(worker.id)) == Money(0)

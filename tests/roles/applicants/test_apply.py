@@ -7,9 +7,8 @@ import re
 
 from sqlalchemy import func, select
 
-from portal.applicants.models import Application, ApplicationNote
+from portal.applicants.models import ApplicantPhoto, Application, ApplicationNote
 from portal.notifications import Email
-from tests import factories
 from tests.roles.applicants.conftest import send
 
 
@@ -83,14 +82,81 @@ def test_a_forged_fill_time_stamp_is_refused(client, db, apply_form):
     assert _count(db) == 0
 
 
-def test_the_same_email_again_updates_the_application_and_flags_it(client, db, apply_form):
+def _emails_to(db, address):
+    db.session.remove()
+    return list(db.session.scalars(select(Email).where(Email.to == address).order_by(Email.id)))
+
+
+def _path(email, pattern):
+    return re.search(rf"http://portal\.test({pattern}[\w-]+)", email.text_body).group(1)
+
+
+def test_someone_else_applying_with_an_email_changes_nothing_until_its_owner_confirms(client, db, apply_form):
+    send(client, apply_form(email="mia@example.test", name="Mia Paws", breed="Siamese"))
+    (received,) = _emails_to(db, "mia@example.test")
+    status_link = _path(received, "/careers/status/")
+    original = db.session.scalar(select(Application))
+    photo_id = original.photo_id
+
+    response = send(client, apply_form(email="MIA@example.test", name="Not Mia", breed="Sphynx", about="Spam."),
+                    address="198.51.100.9")
+
+    assert response.status_code == 303 and response.headers["Location"] == "/careers/apply/sent"  # as for anyone
+    application = db.session.scalar(select(Application))
+    assert (application.name, application.breed, application.photo_id, application.times_applied) == (
+        "Mia Paws", "Siamese", photo_id, 1)
+    assert not application.flagged
+    assert "Your application, Mia Paws" in client.get(status_link).get_data(as_text=True)  # the link still works
+    confirm = _emails_to(db, "mia@example.test")[-1]
+    assert confirm.template == "applicant_change_confirm" and "Not Mia" not in confirm.text_body
+    assert _count(db) == 1
+
+
+def test_the_owner_of_the_address_sees_the_new_details_and_confirms_them(client, db, apply_form):
     send(client, apply_form(email="twice@example.test", name="First Name"))
     send(client, apply_form(email="TWICE@example.test", name="Second Name"), address="198.51.100.9")
+    link = _path(_emails_to(db, "twice@example.test")[-1], "/careers/changes/")
+
+    page = client.get(link).get_data(as_text=True)
+    assert "Second Name" in page and db.session.scalar(select(Application)).name == "First Name"
+    confirmed = client.post(link)
+
+    assert confirmed.status_code == 303 and confirmed.headers["Location"] == "/careers/changes/confirmed"
     assert _count(db) == 1
     application = db.session.scalar(select(Application))
     assert application.name == "Second Name" and application.times_applied == 2 and application.flagged
     log = [n.text for n in db.session.scalars(select(ApplicationNote))]
     assert any("Applied again (2 times)" in text for text in log)
+    new_status = _emails_to(db, "twice@example.test")[-1]
+    assert new_status.template == "applicant_received"
+    assert "Second Name" in client.get(_path(new_status, "/careers/status/")).get_data(as_text=True)
+    assert client.post(link).status_code == 410  # once
+    assert db.session.scalar(select(Application)).times_applied == 2
+
+
+def test_an_application_gets_at_most_three_confirmation_emails_a_day(client, db, apply_form):
+    send(client, apply_form(email="mia@example.test"))
+    for n in range(5):
+        send(client, apply_form(email="mia@example.test", name=f"Spam {n}"), address=f"198.51.100.{n + 1}")
+
+    assert [e.template for e in _emails_to(db, "mia@example.test")] == [
+        "applicant_received"] + ["applicant_change_confirm"] * 3
+    assert _count(db, ApplicantPhoto) == 1 + 3  # nothing kept from the refused ones
+
+
+def test_a_change_link_expires(client, db, apply_form):
+    from datetime import timedelta
+
+    from portal import clock
+
+    send(client, apply_form(email="late@example.test", name="First Name"))
+    send(client, apply_form(email="late@example.test", name="Second Name"))
+    link = _path(_emails_to(db, "late@example.test")[-1], "/careers/changes/")
+    clock.advance(timedelta(hours=48, seconds=1))
+
+    assert client.get(link).status_code == 410
+    assert client.post(link).status_code == 410
+    assert db.session.scalar(select(Application)).name == "First Name"
 
 
 def test_applicant_pages_show_no_staff_navigation(client, db, login_as):

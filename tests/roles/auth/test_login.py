@@ -4,7 +4,7 @@ import pytest
 
 from portal import clock
 from tests import factories
-from tests.accounts import field_error, html_lang
+from tests.accounts import emails_to, field_error, html_lang
 
 
 def test_each_role_lands_on_its_own_home(client, db):
@@ -40,12 +40,56 @@ def test_eleventh_failure_in_15_minutes_gets_429_then_recovers(client, db):
     assert client.post("/login", data={"email": user.email, "password": factories.PASSWORD}).status_code == 303
 
 
-def test_failures_from_one_address_throttle_other_accounts(client, db):
+def test_failures_from_one_address_throttle_other_accounts(app, client, db):
     clock.freeze(clock.now())
-    for i in range(10):
+    for i in range(app.config["LOGIN_ADDRESS_FAILURE_LIMIT"]):
         client.post("/login", data={"email": f"guess{i}@example.test", "password": "bad password"})
     user = factories.user("client")
     assert client.post("/login", data={"email": user.email, "password": factories.PASSWORD}).status_code == 429
+    # Another address is not concerned.
+    elsewhere = client.post("/login", data={"email": user.email, "password": factories.PASSWORD},
+                            environ_overrides={"REMOTE_ADDR": "198.51.100.20"})
+    assert elsewhere.status_code == 303
+
+
+def _sign_in_from(client, address, email, password):
+    return client.post("/login", data={"email": email, "password": password},
+                       environ_overrides={"REMOTE_ADDR": address})
+
+
+def test_a_stranger_guessing_from_many_addresses_cannot_lock_the_owner_out(app, client, db):
+    owner = factories.user("manager", language="ru")
+    home = "203.0.113.5"
+    assert _sign_in_from(client, home, owner.email, factories.PASSWORD).status_code == 303
+    client.post("/logout")
+    clock.freeze(clock.now())
+    stranger = app.test_client()
+    for n in range(25):  # from 25 addresses, more than the limit in all
+        _sign_in_from(stranger, f"192.0.2.{n + 1}", owner.email, "a guess")
+        clock.advance(timedelta(seconds=app.config["LOGIN_SLOW_SECONDS"]))
+
+    # From where the owner signed in before: at once, whatever the stranger does.
+    _sign_in_from(stranger, "192.0.2.99", owner.email, "a guess")
+    assert _sign_in_from(client, home, owner.email, factories.PASSWORD).headers["Location"] == "/manager/"
+    (alert,) = [e for e in emails_to(owner.email) if e.template == "login_failures"]
+    assert alert.language == "ru" and "10" in alert.text_body
+
+
+def test_from_a_new_address_the_owner_is_slowed_down_not_locked_out(app, client, db):
+    owner = factories.user("client")
+    clock.freeze(clock.now())
+    stranger = app.test_client()
+    for n in range(app.config["LOGIN_FAILURE_LIMIT"]):
+        _sign_in_from(stranger, f"192.0.2.{n + 1}", owner.email, "a guess")
+    _sign_in_from(stranger, "192.0.2.50", owner.email, "a guess")  # takes this interval's one check
+
+    slowed = _sign_in_from(client, "198.51.100.30", owner.email, factories.PASSWORD)
+    assert slowed.status_code == 429 and slowed.headers["Retry-After"] == str(app.config["LOGIN_SLOW_SECONDS"])
+    assert "slowed down" in slowed.get_data(as_text=True)
+
+    clock.advance(timedelta(seconds=app.config["LOGIN_SLOW_SECONDS"] + 1))
+    assert _sign_in_from(client, "198.51.100.30", owner.email, factories.PASSWORD).status_code == 303
+    assert [e.template for e in emails_to(owner.email)] == ["login_failures"]  # one email, not one per guess
 
 
 def test_a_cookie_copied_before_logout_is_useless_after(app, client, db):
@@ -84,9 +128,17 @@ def test_deactivated_account_cannot_sign_in_and_is_signed_out(app, client, db, l
     assert other.get("/worker/").status_code == 200
     manager = login_as("manager")
     people.set_active(worker.id, False, by=manager)
-    assert other.get("/worker/").status_code == 302
+    cut_off = other.get("/worker/")
+    assert cut_off.status_code == 302
+    told = other.get(cut_off.headers["Location"]).get_data(as_text=True)
+    assert "This account is deactivated." in told
+    assert "This account is deactivated." not in other.get("/login").get_data(as_text=True)  # said once
+
     response = other.post("/login", data={"email": worker.email, "password": factories.PASSWORD})
-    assert b"Wrong email or password." in response.data
+    assert "This account is deactivated." in response.get_data(as_text=True)
+    assert other.get("/worker/").status_code == 302
+    guessed = other.post("/login", data={"email": worker.email, "password": "not the password"})
+    assert "Wrong email or password." in guessed.get_data(as_text=True)
 
 
 def test_after_signing_in_the_visitor_comes_back_to_the_page_they_asked_for(client, db):

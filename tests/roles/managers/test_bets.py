@@ -53,3 +53,14 @@ def test_the_leaderboard_shows_net_results_and_the_house_bank(client, login_as, 
     bets.settle_book(order.id, "cancelled", clock.now())
     page = client.get("/manager/bets").get_data(as_text=True)
     assert "Loser Cat" in page and "−8.00" in page and "The house bank holds 8.00" in page
+
+
+def test_a_stake_past_64_bits_gets_a_message(client, login_as, db):
+    login_as("manager")
+    order = accepted_order()
+    bets.open_book(order.id, order.assigned_at)
+    response = client.post(f"/manager/bets/orders/{order.id}", data={"outcome": "completed",
+                                                                     "stake": "99999999999999999999"})
+    assert response.status_code == 200
+    assert "At most 10 000.00 CU." in response.get_data(as_text=True).replace("\u00a0", " ")
+    assert bets.book_view(order.id).bets == []

@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from portal import client_billing, clock, runs, worker_billing
@@ -34,7 +35,7 @@ def test_the_reports_show_revenue_discounts_payouts_unpaid_invoices_and_bonuses(
     assert "Saved the goldfish" in page and me.name in page and "25.00 CU" in page
 
     rows = list(csv.reader(io.StringIO(client.get(
-        "/manager/billing/revenue.csv?since=2026-11-01&until=2026-12-02").get_data(as_text=True))))
+        "/manager/billing/revenue.csv?since=2026-11-01&until=2026-12-02").get_data().decode("utf-8-sig"))))
     assert rows == [["week", "invoices", "list_price", "discounts", "billed", "paid", "outstanding"],
                     ["2026-W48", "2", "223.45", "0.00", "223.45", "123.45", "100.00"]]
     bonuses = client.get("/manager/billing/bonuses.csv?since=2026-11-01&until=2026-12-02")
@@ -54,7 +55,7 @@ def test_payouts_by_month_show_earnings_fines_and_bonuses(client, login_as, db):
     (payout_id,) = worker_billing.create_payouts("2026-11", "2026-10", cutoff=clock.now())
     worker_billing.pay_payout(payout_id)
     rows = list(csv.reader(io.StringIO(client.get(
-        "/manager/billing/payouts.csv?since=2026-11-01&until=2026-11-30").get_data(as_text=True))))
+        "/manager/billing/payouts.csv?since=2026-11-01&until=2026-11-30").get_data().decode("utf-8-sig"))))
     assert rows[1] == ["2026-11", "1", "60.00", "5.00", "40.00", "25.00", "25.00", "0.00"]
 
 
@@ -130,3 +131,32 @@ def test_the_demo_clock_moves_to_sunday_evening_and_month_end_only_in_demo_mode(
         assert clock.now() == at(2027, 1, 3, 20, 1)
     finally:
         app.config["DEMO"] = False
+
+
+@pytest.mark.parametrize(("amount", "message"), [
+    ("99999999999999999999", "At most 10 000.00 CU."), ("10000.01", "At most 10 000.00 CU."),
+    ("0", "At least 0.01 CU."), ("1e9", "Enter an amount like 25 or 12.50."),
+    ("9" * 5000, "Enter an amount like 25 or 12.50."),
+])
+def test_a_bonus_amount_out_of_bounds_gets_a_message_and_gives_nothing(client, login_as, db, amount, message):
+    login_as("manager")
+    worker = factories.user("worker")
+    refused = client.post("/manager/billing/bonuses", data={"worker": worker.email, "amount": amount, "reason": "Hm"})
+    assert refused.status_code == 422
+    assert message in refused.get_data(as_text=True).replace("\u00a0", " ")
+    assert worker_billing.statement(worker.id).lines == []
+
+
+def test_csv_cells_never_run_as_formulas_and_cyrillic_opens_in_excel(client, login_as, db):
+    me = login_as("manager")
+    worker = factories.user("worker", name="=HYPERLINK(\"http://evil.test\",\"Мурка\")")
+    clock.freeze(at(2026, 11, 24, 10))
+    for n, reason in enumerate(["=1+1", "+SUM(A1)", "-2+3+cmd|' /C calc'!A0", "@SUM(A1)", "Поймала мышь"], 1):
+        worker_billing.give_bonus(worker.id, Money(n), reason, by=me)
+    raw = client.get("/manager/billing/bonuses.csv?since=2026-11-01&until=2026-12-02").get_data()
+    assert raw.startswith(b"\xef\xbb\xbf")  # the UTF-8 byte-order mark Excel needs for Cyrillic
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    reasons = sorted(row[4] for row in rows[1:])
+    assert reasons == sorted(["'=1+1", "'+SUM(A1)", "'-2+3+cmd|' /C calc'!A0", "'@SUM(A1)", "Поймала мышь"])
+    assert {row[2] for row in rows[1:]} == {"'=HYPERLINK(\"http://evil.test\",\"Мурка\")"}
+    assert sorted(row[3] for row in rows[1:])[:2] == ["0.01", "0.02"]  # numbers stay numbers

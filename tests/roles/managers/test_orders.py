@@ -52,3 +52,27 @@ def test_the_order_page_shows_timeline_photos_and_why_this_worker(client, login_
     assert b"Why this worker" in page.data and b"Runner Up" in page.data
     assert b"Worker checked in and started" in page.data and b"Check-in photo" in page.data
     assert client.get(f"/manager/orders/{order.id}/photos/check_in").status_code == 200
+
+
+def test_the_search_takes_percent_and_underscore_as_characters(client, login_as, db):
+    login_as("manager")
+    book(client=factories.user("client", name="Percy Cent"), address="Flat 100% Cat Street")
+    book(client=factories.user("client", name="Plain Paws"), address="Flat 1000 Cat Street", hours_ahead=30)
+    percent = client.get("/manager/orders?q=100%25")
+    assert b"Percy Cent" in percent.data and b"Plain Paws" not in percent.data
+    underscore = client.get("/manager/orders?q=flat_1")
+    assert b"Percy Cent" not in underscore.data and b"Plain Paws" not in underscore.data
+    by_client = client.get("/manager/orders?client=_")
+    assert b"Percy Cent" not in by_client.data and b"Plain Paws" not in by_client.data
+
+
+def test_the_search_finds_an_order_by_number_and_refuses_none_for_a_huge_one(client, login_as, db):
+    login_as("manager")
+    order = book(client=factories.user("client", name="Numbered Nora"))
+    assert b"Numbered Nora" in client.get(f"/manager/orders?q=%23{order.id}").data
+    huge = client.get("/manager/orders?q=%23999999999999999999999")
+    assert huge.status_code == 200 and b"Numbered Nora" not in huge.data
+    digits = client.get("/manager/orders?q=%C2%B2")  # a superscript two: a digit to str.isdigit, not to int()
+    assert digits.status_code == 200
+    bad_service = client.get("/manager/orders?service_type=99999999999999999999")
+    assert bad_service.status_code == 200 and b"Numbered Nora" in bad_service.data

@@ -228,7 +228,7 @@ def test_an_unknown_photo_is_a_404(client, manager):
 
 # --- deactivating ----------------------------------------------------------------------
 
-def test_deactivation_ends_the_sessions_at_once_and_login_fails_the_usual_way(app, client, manager):
+def test_deactivation_ends_the_sessions_at_once_and_only_the_right_password_learns_why(app, client, manager):
     worker = factories.user("worker", name="Oliver Paws")
     phone = app.test_client()
     phone.post("/login", data={"email": worker.email, "password": factories.PASSWORD})
@@ -241,10 +241,12 @@ def test_deactivation_ends_the_sessions_at_once_and_login_fails_the_usual_way(ap
     assert "Oliver Paws is deactivated and signed out." in page and "Reactivate" in page
     assert phone.get("/worker/").headers["Location"].startswith("/login")
     again = phone.post("/login", data={"email": worker.email, "password": factories.PASSWORD})
+    assert b"This account is deactivated." in again.data
+    guess = phone.post("/login", data={"email": worker.email, "password": "a guess at it"})
     nobody = phone.post("/login", data={"email": "nobody@example.test", "password": factories.PASSWORD})
-    assert again.status_code == nobody.status_code == 200
-    assert b"Wrong email or password." in again.data
-    assert again.data.count(b"Wrong email or password.") == nobody.data.count(b"Wrong email or password.")
+    assert guess.status_code == nobody.status_code == 200
+    assert b"Wrong email or password." in guess.data and b"deactivated" not in guess.data
+    assert guess.data.count(b"Wrong email or password.") == nobody.data.count(b"Wrong email or password.")
     assert published("worker.deactivated")[0]["user_id"] == worker.id
     assert "deactivated" in client.get("/manager/people?role=worker").get_data(as_text=True)
 

@@ -1,4 +1,8 @@
+import pytest
+
 from portal import orders
+from portal.errors import DomainError
+from portal.money import Money
 from tests.portal.orders.factories import service_type
 
 
@@ -35,3 +39,15 @@ def test_repricing_and_deactivating_hides_it_from_booking(client, login_as, db):
     db.session.expire_all()
     assert orders.get_service_type(service.id).base_price_cents == 12_050
     assert orders.list_service_types(active_only=True) == []
+
+
+def test_a_price_past_the_upper_bound_gets_a_message_and_saves_nothing(client, login_as, db):
+    login_as("manager")
+    for price in ("99999999999999999999", "10000.01"):
+        response = client.post("/manager/service-types/new", data={
+            "code": "garden", "name_en": "Garden", "name_ru": "Сад", "base_price": price})
+        assert "At most 10 000.00 CU." in response.get_data(as_text=True).replace("\u00a0", " ")
+    assert orders.list_service_types() == []
+    with pytest.raises(DomainError):
+        orders.create_service_type("garden", "Garden", "Сад", base_price=orders.MAX_BASE_PRICE + Money(1))
+    assert orders.create_service_type("garden", "Garden", "Сад", base_price=orders.MAX_BASE_PRICE).code == "garden"

@@ -1,6 +1,8 @@
 import io
 from datetime import timedelta
 
+import pytest
+
 from portal import clock, orders
 from tests import factories
 from tests.portal.orders.factories import book, photo, refresh
@@ -103,6 +105,30 @@ def test_a_reused_photo_is_refused(client, login_as, db):
     response = client.post(f"/worker/orders/{first.id}/finish", data=_upload(same))
     assert b"already used for an order" in response.data
     assert refresh(first).state == "in_progress"
+
+
+SAME_PICTURE = {
+    "at another JPEG quality": lambda img: factories.encoded(img, quality=40),
+    "with one byte appended": lambda img: factories.encoded(img, quality=90) + b"\0",
+    "resized slightly": lambda img: factories.encoded(img.resize((600, 450)), quality=85),
+    "saved as PNG": lambda img: factories.encoded(img, "PNG"),
+}
+
+
+@pytest.mark.parametrize("again", SAME_PICTURE.values(), ids=SAME_PICTURE.keys())
+def test_the_same_picture_saved_again_is_refused_and_another_accepted(client, login_as, db, again):
+    login_as("worker")
+    first = book(hours_ahead=0.25)
+    issued_kit(first)
+    taken = factories.picture(seed=1)
+    checked_in = client.post(f"/worker/orders/{first.id}/check-in", data=_upload(factories.encoded(taken, quality=90)))
+    assert checked_in.status_code == 303
+    response = client.post(f"/worker/orders/{first.id}/finish", data=_upload(again(taken)))
+    assert b"This picture was already used for an order" in response.data
+    assert refresh(first).state == "in_progress"
+    another = client.post(f"/worker/orders/{first.id}/finish",
+                          data=_upload(factories.encoded(factories.picture(seed=2), quality=90)))
+    assert another.status_code == 303 and refresh(first).state == "completed"
 
 
 def test_another_worker_cannot_check_in_or_see_the_order(client, login_as, db):
