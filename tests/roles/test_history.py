@@ -90,17 +90,25 @@ def demo_portal(client, db):
                                      .where(User.email == EMAILS[role], Order.state.in_(FINAL_STATES)).limit(1))
              for role in ("client", "worker")}
     assert all(final.values()), final
-    db.session.add_all([run, BetBook(order_id=final["client"], state="settled", opened_at=now, settled_at=now,
-                                     outcome="completed", pool_cents=0, house_cents=0),
-                        Case(order_id=final["client"], reason="failed", state="open",
-                             client_id=db.session.get(Order, final["client"]).client_id, worker_id=None,
-                             service_type="chore", complaint="", opened_at=now, findings="", hypothesis="")])
+    db.session.add(run)
+    # The demo may have settled a book or opened a case already; else the test makes one.
+    settled = db.session.scalar(select(BetBook.order_id).where(BetBook.state == "settled").limit(1))
+    if settled is None:
+        settled = db.session.scalar(select(Order.id).where(Order.state.in_(FINAL_STATES),
+                                                           Order.id.not_in(select(BetBook.order_id))).limit(1))
+        db.session.add(BetBook(order_id=settled, state="settled", opened_at=now, settled_at=now,
+                               outcome="completed", pool_cents=0, house_cents=0))
+    if db.session.scalar(select(Case.id).limit(1)) is None:
+        order = db.session.get(Order, final["client"])
+        db.session.add(Case(order_id=order.id, reason="failed", state="open", client_id=order.client_id,
+                            worker_id=None, service_type="chore", complaint="", opened_at=now, findings="",
+                            hypothesis=""))
     db.session.commit()
     return client, {
         "client": [f"/client/orders/{final['client']}"],
         "worker": [f"/worker/orders/{final['worker']}"],
         "warehouse": [],
-        "manager": [f"/manager/runs/{run.id}/progress", f"/manager/bets/orders/{final['client']}",
+        "manager": [f"/manager/runs/{run.id}/progress", f"/manager/bets/orders/{settled}",
                     f"/manager/orders/{final['client']}"],
     }
 
