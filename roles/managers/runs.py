@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from portal import clock, events, runs
 from portal.errors import DomainError
-from portal.htmx import redirect, render, wants_fragment
+from portal.htmx import redirect, render, stop_polling
 from roles.managers import bp
 from roles.managers.forms import EmptyForm
 
@@ -45,6 +45,4 @@ def run_progress(run_id: int):
     """A run's progress bar; polling stops (286) once the run has finished."""
     run = runs.get_run(run_id) or abort(404)
     response = render("components/_progress_page.html", "components/_progress.html", run=run)
-    if run.finished and wants_fragment():
-        response.status_code = 286
-    return response
+    return stop_polling(response) if run.finished else response
