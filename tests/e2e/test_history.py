@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests import factories
-from tests.e2e.browsing import HOMES, expect_whole_page, sign_in
+from tests.e2e.browsing import HOMES, expect_whole_page, go_to, sign_in
 from tests.portal.orders.factories import book, service_type
 from tests.portal.warehouse.factories import issued_kit
 
@@ -23,7 +23,7 @@ ORDER_HEADING = re.compile(r"· #\d+\b")
 
 
 def nav(name: str):
-    return lambda page: page.locator("header .nav-links").get_by_role("link", name=name, exact=True).click()
+    return lambda page: go_to(page, name)
 
 
 def first(selector: str):
