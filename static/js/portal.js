@@ -32,6 +32,11 @@
     }
   }, true);
 
+  // "Print" buttons (the invoice page): the browser's own print, styled by @media print.
+  document.addEventListener("click", function (evt) {
+    if (evt.target.closest("[data-print]")) window.print();
+  });
+
   // Registration takes the browser's time zone (a hidden field; the server checks the name).
   function fillBrowserZone(root) {
     var zone;
