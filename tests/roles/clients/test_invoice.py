@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from portal import client_billing, clock, ledger, notifications
-from portal.money import Money
 from tests import factories
 from tests.portal.ledger.billing import at, finish, unpaid_invoice
 from tests.portal.orders.factories import book, service_type

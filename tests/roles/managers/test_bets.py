@@ -1,6 +1,5 @@
 """The bet slip on the managers' order page and the leaderboard."""
 
-from datetime import timedelta
 
 import pytest
 
