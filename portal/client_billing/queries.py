@@ -42,14 +42,19 @@ def statement(client_id: int, page: int = 1, per_page: int = 20) -> Statement:
         upcoming=total_upcoming, upcoming_count=count, paid_total=paid,
         discount_percent=loyalty_discount_percent(paid), next_tier=next_tier(paid),
         card=card_of(client_id), may_book=may_book(client_id),
-        invoices=list(db.session.scalars(select(Invoice).where(Invoice.client_id == client_id)
-                                         .order_by(Invoice.week_key.desc()).limit(52))),
+        invoices=invoices_of(client_id),
         # Each charge links to its invoice: the invoice id comes in the same query.
         charges=db.paginate(select(Charge).options(undefer(Charge.invoice_id)).where(Charge.client_id == client_id)
                             .order_by(Charge.charged_at.desc(), Charge.id.desc()),
                             page=page, per_page=per_page, error_out=False),
         invoiced_at=BILLING_WEEKS.next_due_after(clock.now()),
     )
+
+
+def invoices_of(client_id: int, limit: int = 52) -> list[Invoice]:
+    """The client's invoices of the last year or so, newest week first (one query)."""
+    return list(db.session.scalars(select(Invoice).where(Invoice.client_id == client_id)
+                                   .order_by(Invoice.week_key.desc()).limit(limit)))
 
 
 @dataclass

@@ -131,3 +131,16 @@ def test_the_invoice_page_prints_without_navigation_or_buttons(client, login_as,
     hidden = block[:block.index("display: none")]
     for selector in (".site-header", ".site-footer", "#flashes", ".invoice-actions"):
         assert selector in hidden, selector
+
+
+def test_a_manager_finds_every_invoice_of_a_client_on_the_client_s_page(client, login_as, db):
+    customer = factories.user("client", name="Paid Cat")
+    _, invoice_id, _ = _loyal_client_with_a_week_invoiced(customer)
+    db.session.commit()
+    login_as("manager")
+    page = client.get(f"/manager/people/{customer.id}").get_data(as_text=True)
+    invoices = page[page.index('id="invoices"'):]
+    assert invoices.count('href="/manager/billing/invoices/') == 2  # the paid W47 one and W48's
+    assert f'href="/manager/billing/invoices/{invoice_id}"' in invoices and "paid" in invoices
+    worker = factories.user("worker")
+    assert 'id="invoices"' not in client.get(f"/manager/people/{worker.id}").get_data(as_text=True)
