@@ -23,6 +23,10 @@ def init_app(app) -> None:
         broker.add_middleware(context.AppContext())
         _middleware_added = True
     outbox.on_commit(relay.relay)
+    # The demo's walk through time hands each step's events to their consumers at once.
+    from portal import demo
+
+    demo.use_jobs(deliver=events.deliver_pending, due_between=schedule.due_between, run_now=schedule.run_now)
     app.extensions["broker_ping"] = broker_ping
     from jobs import cli
 

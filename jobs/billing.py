@@ -93,7 +93,7 @@ def oldest_uninvoiced_week() -> str | None:
 def oldest_unpaid_month() -> str | None:
     """Where the monthly run's first catch-up starts: the month of the oldest line not paid out."""
     booked_at = worker_billing.oldest_unpaid_line_at()
-    return None if booked_at is None else monthly().period_of(booked_at)
+    return None if booked_at is None else worker_billing.payout_month(booked_at)
 
 
 @dramatiq.actor(queue_name="schedule", max_retries=0)

@@ -15,10 +15,14 @@ log = logging.getLogger(__name__)
 
 @dramatiq.actor(queue_name="schedule", max_retries=0)
 def retry_matching() -> None:
-    """Every few minutes: try again to find a worker for each order still waiting (CL-3)."""
+    """Every few minutes: try again to find a worker for each order still waiting (CL-3);
+    one still waiting at its start ends (no worker found) instead of waiting for ever."""
     assigned = [order_id for order_id in orders.waiting_order_ids() if orders.match_order(order_id)]
     if assigned:
         log.info("matching retry assigned %d orders", len(assigned))
+    expired = orders.expire_unmatched_orders()
+    if expired:
+        log.info("matching retry ended %d orders nobody was found for", len(expired))
 
 
 @dramatiq.actor(queue_name="schedule", max_retries=0)

@@ -16,6 +16,7 @@ from typing import Callable
 
 from jobs.events import consumer
 from portal import clock, events, runs
+from portal.timezones import Periods
 
 log = logging.getLogger(__name__)
 
@@ -23,27 +24,10 @@ log = logging.getLogger(__name__)
 MAX_CATCH_UP = 400
 
 
-class Cadence:
-    """Periods with string keys; ``due_at(key)`` is when that period's run may start."""
-
-    def key_at(self, moment: datetime) -> str: ...
-    def next_key(self, key: str) -> str: ...
-    def due_at(self, key: str) -> datetime: ...
-
-    def latest_due(self, now: datetime) -> str:
-        key = self.key_at(now)
-        while self.due_at(key) > now:
-            key = self.previous_key(key)
-        return key
-
-    def previous_key(self, key: str) -> str: ...
-
-    def period_of(self, moment: datetime) -> str:
-        """The period whose run takes in work done at ``moment`` (the first due after it)."""
-        key = self.key_at(moment)
-        while self.due_at(key) <= moment:
-            key = self.next_key(key)
-        return key
+class Cadence(Periods):
+    """Periods with string keys on the UTC calendar (housekeeping); ``due_at(key)`` is when that
+    period's run may start. Billing weeks and months are the portal's own ``Periods``, in its
+    business zone (``client_billing.BILLING_WEEKS``, ``worker_billing.PAYOUT_MONTHS``)."""
 
 
 @dataclass(frozen=True)
@@ -259,3 +243,30 @@ def run_forever(app, stop: threading.Event, tick_seconds: float = 5.0) -> None:
             except Exception:  # noqa: BLE001 - keep the schedule alive; the next tick retries
                 log.exception("scheduler tick failed")
         stop.wait(tick_seconds)
+
+
+def due_between(since: datetime, until: datetime) -> list[tuple[datetime, str, str]]:
+    """``(due_at, job, period)`` of every keyed run due in (``since``, ``until``], oldest
+    first: what the scheduler would start if the clock passed through that time (the demo's
+    jump runs them on its way and says so before it acts)."""
+    due = []
+    for job in periodic_jobs():
+        if isinstance(job.when, Every):
+            continue
+        key = job.when.previous_key(job.when.key_at(since))
+        while job.when.due_at(key) <= until:
+            if job.when.due_at(key) > since:
+                due.append((job.when.due_at(key), job.name, key))
+            key = job.when.next_key(key)
+    return sorted(due)
+
+
+def run_now(job_name: str, period_key: str) -> bool:
+    """Claim one keyed period and run its job here, in this thread (the demo's walk through
+    time); False when that period was claimed already, by the scheduler or earlier."""
+    job = next(j for j in periodic_jobs() if j.name == job_name)
+    run = runs.claim_run(job_name, period_key, started_by="demo")
+    if run is None:
+        return False
+    job.send.__self__.fn(run.id)  # the actor's own function, without the broker
+    return True

@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None, *, roles: str = "all") -> Flask:
     inputs.init_app(app)  # before any route: it bounds every <int:…>
 
     _init_extensions(app)
+    _init_demo_clock(app)
     _init_templates(app)
     security.init_app(app)
     errors_pages.init_app(app)
@@ -67,6 +68,17 @@ def _init_extensions(app: Flask) -> None:
         db.session.remove()
 
 
+def _init_demo_clock(app: Flask) -> None:
+    """Demo mode: the moved clock survives a restart (kept next to the demo database)."""
+    if app.config["DEMO"]:
+        from pathlib import Path
+
+        from portal import clock
+
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        clock.keep_offset_in(Path(app.instance_path) / "demo-clock-offset")
+
+
 def _init_templates(app: Flask) -> None:
     from flask_babel import get_locale
 
@@ -81,7 +93,11 @@ def _init_templates(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        return {"current_user": current_user, "demo": app.config["DEMO"]}
+        from portal import clock
+
+        # The banner's "now" whenever the demo clock is not the real time (never in production).
+        portal_now = clock.now() if app.config["DEMO"] and clock.is_moved() else None
+        return {"current_user": current_user, "demo": app.config["DEMO"], "portal_now": portal_now}
 
     @app.post("/language")
     def set_language():

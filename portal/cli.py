@@ -77,5 +77,5 @@ def init_app(app: Flask) -> None:
             click.echo("database already has data; demo data not loaded")
             return
         demo.load()
-        click.echo("demo data loaded: manager@mcf.test, warehouse@mcf.test, client@mcf.test, "
-                   "worker@mcf.test (password: demo)")
+        click.echo("demo data loaded: five weeks of business; the login page lists the 12 demo "
+                   "accounts (password: demo)")

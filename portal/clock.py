@@ -1,18 +1,27 @@
 """The one source of "now" for the whole portal.
 
 Tests and the demo move time here instead of patching ``datetime``. The offset is
-per process: production never moves it, and the demo runs in one process.
+per process: production never moves it, and the demo runs in one process. In demo mode the
+offset is also kept in a file under ``instance/`` (``keep_offset_in``), so restarting
+``make run`` does not send the portal back in time while its data stays in the future.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 _lock = threading.Lock()
 _offset = timedelta(0)
 _frozen: datetime | None = None
+_store: Path | None = None
+# Closer than this to the wall clock counts as the real time (the banner stays away).
+_NOT_MOVED = timedelta(minutes=1)
 
 
 def now() -> datetime:
@@ -49,12 +58,62 @@ def advance(delta: timedelta) -> datetime:
             _frozen = _frozen + delta
         else:
             _offset = _offset + delta
+            _save()
     return now()
 
 
-def reset() -> None:
-    """Back to the wall clock."""
+def move_to(moment: datetime) -> datetime:
+    """Set the clock to ``moment`` (aware); a running clock keeps running from there."""
+    return advance(moment - now())
+
+
+def is_moved() -> bool:
+    """Whether "now" is not the real time (the demo moved the clock, or a test froze it)."""
+    return _frozen is not None or abs(_offset) >= _NOT_MOVED
+
+
+def is_frozen() -> bool:
+    return _frozen is not None
+
+
+@contextmanager
+def walking() -> Iterator[None]:
+    """The demo stops the clock at each step of a walk through time (``freeze``); afterwards
+    the clock is as it was, running or frozen, and the kept offset untouched."""
     global _frozen, _offset
+    with _lock:
+        saved = _frozen, _offset
+    try:
+        yield
+    finally:
+        with _lock:
+            _frozen, _offset = saved
+
+
+def keep_offset_in(path: Path | str) -> None:
+    """Demo mode: read the offset from ``path`` and write it there whenever it moves."""
+    global _store, _offset
+    with _lock:
+        _store = Path(path)
+        try:
+            _offset = timedelta(seconds=float(_store.read_text().strip()))
+        except (OSError, ValueError):
+            _offset = timedelta(0)
+
+
+def _save() -> None:
+    """Write the offset where ``keep_offset_in`` said (caller holds the lock)."""
+    if _store is None:
+        return
+    partial = _store.with_suffix(".partial")
+    partial.write_text(f"{_offset.total_seconds():.6f}\n")
+    os.replace(partial, _store)  # a crash mid-write leaves the old offset, never half a number
+
+
+def reset() -> None:
+    """Back to the wall clock, remembering nothing (tests; a restart forgets all but the file)."""
+    global _frozen, _offset, _store
     with _lock:
         _frozen = None
         _offset = timedelta(0)
+        _store = None

@@ -36,8 +36,8 @@ _forced_zone: ContextVar[ZoneInfo | None] = ContextVar("forced_zone", default=No
 
 # One pattern per language for every table, timeline, page and email; no seconds, 24 hours.
 PATTERNS = {
-    "en": {"date": "d MMM y", "time": "HH:mm", "datetime": "d MMM y, HH:mm", "day": "d MMM"},
-    "ru": {"date": "dd.MM.y", "time": "HH:mm", "datetime": "dd.MM.y, HH:mm", "day": "d MMM"},
+    "en": {"date": "d MMM y", "time": "HH:mm", "datetime": "d MMM y, HH:mm", "day": "d MMM", "month": "LLL y"},
+    "ru": {"date": "dd.MM.y", "time": "HH:mm", "datetime": "dd.MM.y, HH:mm", "day": "d MMM", "month": "LLL y"},
 }
 
 
@@ -76,7 +76,7 @@ def _format(value, kind: str) -> str:
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a time filter")  # the database hands back UTC
         return dates.format_datetime(value, pattern, tzinfo=display_zone(), locale=language)
-    if kind in ("date", "day"):  # a calendar date: the same day in every zone
+    if kind in ("date", "day", "month"):  # a calendar date: the same day in every zone
         return dates.format_date(value, pattern, locale=language)
     raise TypeError(f"a {type(value).__name__} has no {kind}")
 
@@ -89,6 +89,11 @@ def format_date(value) -> str:
 def format_day(value) -> str:
     """``30 Nov`` / ``30 нояб.``: chart axes, where the year is the chart's."""
     return _format(value, "day")
+
+
+def format_month(value) -> str:
+    """``Nov 2026`` / ``нояб. 2026``: chart axes of months."""
+    return _format(value, "month")
 
 
 def format_time(value) -> str:
@@ -123,6 +128,6 @@ def init_templates(app) -> None:
     for name in ("datetimeformat", "dateformat", "timeformat"):
         app.jinja_env.filters.pop(name, None)
     app.jinja_env.filters.update(date=format_date, day=format_day, time=format_time,
-                                 datetime=format_datetime, period=format_period)
+                                 datetime=format_datetime, period=format_period, month=format_month)
     app.jinja_env.globals["display_zone"] = display_zone
     app.jinja_env.globals["portal_zone"] = timezones.business_zone_name

@@ -102,8 +102,11 @@ class Periods:
     def due_at(self, key: str) -> datetime: ...
 
     def period_of(self, moment: datetime) -> str:
-        """The period whose run takes in work done at ``moment`` (the scheduler's name for it)."""
-        return self.key_at(moment)
+        """The period whose run takes in work done at ``moment`` (the first due after it)."""
+        key = self.key_at(moment)
+        while self.due_at(key) <= moment:
+            key = self.next_key(key)
+        return key
 
     def latest_due(self, now: datetime) -> str:
         """The last period closed by ``now``."""

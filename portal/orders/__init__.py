@@ -5,7 +5,7 @@ from portal.orders.models import (
     TimelineEntry,
 )
 from portal.orders.operations import (
-    book_order, cancel_order, check_in, fail_no_show, fail_no_shows, finish_order, match_order,
+    book_order, cancel_order, check_in, expire_unmatched, expire_unmatched_orders, fail_no_show, fail_no_shows, finish_order, match_order,
     overdue_order_ids, rate_order, rebook_order, record_kit_issued, report_problem,
     waiting_order_ids,
 )
@@ -25,7 +25,7 @@ __all__ = [
     "ACTIVE_STATES", "BUSY_STATES", "FINAL_STATES", "MAX_BASE_PRICE", "STATES", "Estimate", "Feedback", "Order",
     "OrderDetail", "OrderFilters", "OrderPhoto", "ServiceType", "TimelineEntry", "book_order",
     "can_see", "cancel_order", "check_in", "check_in_opens_at", "client_orders",
-    "create_service_type", "entry_label", "estimate", "fail_no_show", "fail_no_shows",
+    "create_service_type", "entry_label", "estimate", "expire_unmatched", "expire_unmatched_orders", "fail_no_show", "fail_no_shows",
     "finish_order", "get_service_type", "kit_is_issued", "list_service_types", "match_order",
     "no_show_deadline", "order_detail", "order_photo", "orders_by_id", "order_price", "overdue_order_ids", "people_names",
     "rate_order", "rebook_order", "record_kit_issued", "report_problem", "search_orders", "state_label",

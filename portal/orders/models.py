@@ -14,9 +14,10 @@ from portal.db import UTCDateTime, db
 from portal.people.models import User
 
 # The lifecycle (SPEC §7). Final states never change again.
-STATES = ("awaiting_worker", "assigned", "in_progress", "completed", "cancelled", "failed")
+# expired: nobody was found before the start; the order ends without a charge.
+STATES = ("awaiting_worker", "assigned", "in_progress", "completed", "cancelled", "failed", "expired")
 ACTIVE_STATES = ("awaiting_worker", "assigned", "in_progress")
-FINAL_STATES = ("completed", "cancelled", "failed")
+FINAL_STATES = ("completed", "cancelled", "failed", "expired")
 # States in which the worker's time is taken.
 BUSY_STATES = ("assigned", "in_progress")
 PHOTO_KINDS = ("check_in", "report")
@@ -87,7 +88,7 @@ class Order(db.Model):
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint(
-            "state IN ('awaiting_worker', 'assigned', 'in_progress', 'completed', 'cancelled', 'failed')",
+            "state IN ('awaiting_worker', 'assigned', 'in_progress', 'completed', 'cancelled', 'failed', 'expired')",
             name="known_state"),
         Index("ix_orders_client_starts", "client_id", "starts_at"),
         Index("ix_orders_worker_starts", "worker_id", "starts_at"),

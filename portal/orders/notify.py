@@ -51,3 +51,8 @@ def no_show(order: Order) -> None:
           link=external_url("clients.rebook", order_id=order.id))
     _send(order.worker_id, "order_status", order,
           link=external_url("workers.order", order_id=order.id))
+
+
+def no_worker_found(order: Order) -> None:
+    """Nobody was free before the start: the order has ended, nothing is charged; book again."""
+    _send(order.client_id, "order_expired", order, link=external_url("clients.book"))

@@ -44,6 +44,7 @@ TRANSITIONS = {
     ("awaiting_worker", "cancelled"),
     ("assigned", "cancelled"),
     ("assigned", "failed"),
+    ("awaiting_worker", "expired"),
 }
 
 REFUSALS = {
@@ -52,6 +53,7 @@ REFUSALS = {
     "completed": _l("You cannot finish this order: it is %(state)s."),
     "cancelled": _l("This order can no longer be cancelled: it is %(state)s."),
     "failed": _l("This order cannot fail now: it is %(state)s."),
+    "expired": _l("This order cannot end unmatched: it is %(state)s."),
 }
 
 
@@ -406,3 +408,33 @@ def fail_no_show(order_id: int) -> bool:
 def fail_no_shows() -> list[int]:
     """The sweep: fail every overdue order, each in its own transaction."""
     return [order_id for order_id in overdue_order_ids() if fail_no_show(order_id)]
+
+
+# --- orders nobody was found for -------------------------------------------------------------
+
+def unmatched_past_start_ids(limit: int = 500) -> list[int]:
+    """Orders still waiting for a worker when their start has come (for the matching sweep)."""
+    return list(db.session.scalars(
+        select(Order.id).where(Order.state == "awaiting_worker", Order.starts_at <= clock.now())
+        .order_by(Order.starts_at).limit(limit)
+    ))
+
+
+def expire_unmatched(order_id: int) -> bool:
+    """End an order no worker was found for by its start: the client is told, nothing is
+    charged (no ``order.finished``: there is no worker to pay or fine, no book, no kit).
+    False if it moved on meanwhile."""
+    with transaction():
+        order = _locked(order_id)
+        if order.state != "awaiting_worker" or order.starts_at > clock.now():
+            return False
+        _transition(order, "expired", "expired", None)
+        order.finished_at = clock.now()
+        publish("order.expired", _payload(order) | {"expired_at": order.finished_at.isoformat()})
+        notify.no_worker_found(order)
+    return True
+
+
+def expire_unmatched_orders() -> list[int]:
+    """The sweep: end every order still waiting at its start, each in its own transaction."""
+    return [order_id for order_id in unmatched_past_start_ids() if expire_unmatched(order_id)]

@@ -11,6 +11,7 @@ STATE_LABELS = {
     "completed": _l("completed"),
     "cancelled": _l("cancelled"),
     "failed": _l("failed"),
+    "expired": _l("no worker found"),
 }
 
 ENTRY_LABELS = {
@@ -21,6 +22,7 @@ ENTRY_LABELS = {
     "completed": _l("Completed with the signed report"),
     "cancelled": _l("Cancelled"),
     "failed": _l("Failed: the worker did not check in"),
+    "expired": _l("Ended: no worker was free before the start; nothing is charged"),
     "rated": _l("Rated"),
     "problem_reported": _l("Problem reported"),
     "rebooked": _l("Rebooked"),

@@ -494,6 +494,20 @@ def close_session(token: str | None) -> None:
         )
 
 
+def carry_sessions_over(skipped: timedelta) -> int:
+    """The demo clock jumped ``skipped`` ahead: every live sign-in moves with it, so a jump to
+    Sunday or the month's end signs nobody out (a session's 14 days are time people lived,
+    not time the demo skipped). Returns how many moved."""
+    if skipped <= timedelta(0):
+        return 0
+    with transaction():
+        live = list(db.session.scalars(select(LoginSession).where(
+            LoginSession.revoked_at.is_(None), LoginSession.expires_at > clock.now())))
+        for record in live:  # a handful in a demo; SQLite has no portable interval arithmetic
+            record.expires_at = record.expires_at + skipped
+    return len(live)
+
+
 def _revoke_sessions(user_id: int, keep_token: str | None = None) -> None:
     """End every live session of a user, except the one carrying ``keep_token``."""
     stmt = update(LoginSession).where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))

@@ -88,8 +88,8 @@ def load_people() -> dict[str, User]:
 
 
 def demo_logins() -> list[tuple[str, str]]:
-    """(email, role) of the demo accounts, for the demo login page."""
+    """(email, role) of every demo account (the README lists the same), for the login page."""
     rows = [(e, r) for e, r, _, _ in STAFF]
-    rows += [(e, "client") for e, _, _, _ in CLIENTS[:2]]
-    rows += [(e, "worker") for e, *_ in WORKERS[:2]]
+    rows += [(e, "client") for e, _, _, _ in CLIENTS]
+    rows += [(e, "worker") for e, *_ in WORKERS]
     return rows

@@ -9,6 +9,7 @@ from portal.events import OutboxEvent
 from portal.people import User
 from portal.warehouse.bakery import SandboxBakery
 from portal.warehouse.models import Kit
+from portal.warehouse.queries import get_kit
 from portal.warehouse.operations import (
     cancel_kit, issue_kit, mark_cookie_received, mark_ready, open_kit, request_cookie,
     start_assembling,
@@ -29,12 +30,17 @@ def accepted_payload(order_id: int) -> dict:
 
 
 def hand_over(order_id: int, staff: User) -> Kit:
-    """Open, fill, ready and issue an order's kit at once (orders the demo works through
-    before any job has run)."""
-    kit = open_kit(accepted_payload(order_id))
-    mark_cookie_received(kit.id, staff)
-    mark_ready(kit.id, staff)
-    return issue_kit(kit.id, staff)
+    """Bring an order's kit, in whatever state the warehouse left it, to issued: opened,
+    the cookie in, ready, handed to the worker (the orders the demo plays out)."""
+    kit_id = open_kit(accepted_payload(order_id)).id
+    kit = get_kit(kit_id)  # read with its cookie after each step: a commit expires both
+    if kit.state in ("new", "assembling") and kit.cookie.state != "received":
+        mark_cookie_received(kit_id, staff)
+    if get_kit(kit_id).state in ("new", "assembling"):
+        mark_ready(kit_id, staff)
+    if get_kit(kit_id).state == "ready":
+        issue_kit(kit_id, staff)
+    return get_kit(kit_id)
 
 
 def load_kits(people: dict[str, User]) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import abort, current_app, flash, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_datetime, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,7 +15,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal import client_billing, clock, i18n, ledger, orders, people, runs, timezones, worker_billing
+from portal import client_billing, clock, demo, i18n, ledger, orders, people, runs, timezones, worker_billing
 from portal.errors import DomainError
 from portal.money import Money
 from portal.htmx import redirect, render
@@ -92,7 +92,7 @@ def _page(bonus_form: BonusForm | None = None, status: int = 200):
     period = _period(form)
     response = render("managers/billing.html", form=form, period=period, bonus_form=bonus_form or BonusForm(),
                       button=EmptyForm(), runs=_billing_runs(), failure_label=client_billing.failure_label,
-                      **_reports(period))
+                      jumps=_jumps() if current_app.config["DEMO"] else None, **_reports(period))
     response.status_code = status
     return response
 
@@ -194,18 +194,69 @@ def billing_check():
                   total=ledger.total_of_all_postings())
 
 
+def _moment(to: str) -> datetime:
+    return next_sunday_evening(clock.now()) if to == "sunday" else next_month_end_evening(clock.now())
+
+
+def _when(moment: datetime) -> str:
+    """The moment as "Sunday 6 Dec 2026, 20:01 (Europe/Moscow)": in the reader's zone, named."""
+    return f"{format_datetime(moment, 'EEEE')} {i18n.format_datetime(moment)} ({i18n.display_zone().key})"
+
+
+def _jumps() -> dict[str, tuple[str, str]]:
+    """Where each demo clock button moves the clock (sent back with the click, so a second
+    click of the same button finds the clock there and does nothing) and, in words, what it
+    will do, for its confirmation."""
+    return {to: (moment.isoformat(), jump_words(demo.preview_jump(moment)))
+            for to, moment in ((to, _moment(to)) for to in ("sunday", "month_end"))}
+
+
+def jump_words(jump: demo.Jump) -> str:
+    """The confirmation: "Move the portal's clock to Sunday 6 Dec 2026, 20:01 (…)? 14 orders …"."""
+    parts = [_("Move the portal's clock to %(when)s?", when=_when(jump.to)),
+             ngettext("%(num)s order will play out as its worker and client would.",
+                      "%(num)s orders will play out as their workers and clients would.", jump.orders)]
+    if jump.weekly_invoices:
+        parts.append(_("Weekly invoices will be issued and charged."))
+    if jump.monthly_payouts:
+        parts.append(_("Monthly payouts will be paid."))
+    parts.append(_("Everyone stays signed in; the clock cannot be moved back."))
+    return " ".join(parts)
+
+
 @bp.post("/billing/clock/<any(sunday, month_end):to>")
 def billing_clock(to: str):
-    """Demo only: move the portal clock to the next billing moment, so the runs happen."""
+    """Demo only: move the portal clock to the next billing moment; the orders in the skipped
+    time play out and the runs due meanwhile happen on the way."""
     if not current_app.config["DEMO"]:
         abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    moment = next_sunday_evening(clock.now()) if to == "sunday" else next_month_end_evening(clock.now())
-    clock.advance(moment - clock.now())
-    flash(_("The clock now says %(when)s; the scheduler starts the run within seconds.",
-            when=f"{i18n.format_datetime(moment)} ({i18n.display_zone().key})"), "success")
+    moment = _moment(to)
+    try:
+        if request.form.get("at"):
+            _check_target(request.form["at"], moment)
+        jump = demo.jump_to(moment)
+    except DomainError as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for("managers.billing"))
+    flash(" ".join([
+        _("The portal's clock now says %(when)s.", when=_when(jump.to)),
+        ngettext("%(num)s order played out.", "%(num)s orders played out.", jump.orders)]), "success")
     return redirect(url_for("managers.billing"))
+
+
+def _check_target(sent: str, moment: datetime) -> None:
+    """The button's moment must still be the next one: a second click of the same button (the
+    clock is there already) or a stale page moves nothing."""
+    try:
+        target = datetime.fromisoformat(sent)
+    except ValueError:
+        raise DomainError(_l("The clock was not moved: reload the page and choose again.")) from None
+    if target.tzinfo is not None and target <= clock.now():
+        raise DomainError(_l("The portal's clock is already past %(when)s.", when=_when(target)))
+    if target != moment:
+        raise DomainError(_l("The clock was not moved: reload the page and choose again."))
 
 
 def next_sunday_evening(now: datetime) -> datetime:

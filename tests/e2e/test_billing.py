@@ -1,5 +1,5 @@
-"""Billing in the browser: a manager moves the demo clock to Sunday evening and starts the
-weekly run, and the client sees the invoice paid; a declined card shows why it failed and
+"""Billing in the browser: a manager moves the demo clock to Sunday evening, confirming what
+will happen, the weekly run happens on the way, and the client sees the invoice paid; a declined card shows why it failed and
 blocks booking until the client pays with another card."""
 
 from __future__ import annotations
@@ -36,10 +36,14 @@ def test_a_manager_moves_the_clock_to_sunday_and_the_client_sees_the_paid_invoic
 
     sign_in(page, manager.email, factories.PASSWORD)
     page.get_by_role("link", name="Billing").click()
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.get_by_role("button", name="Demo: move the clock to Sunday 20:00 (UTC)").click()
-    expect(page.get_by_text(re.compile(r"The clock now says .* 20:01 \(UTC\)"))).to_be_visible()
-    page.get_by_role("button", name="Run the weekly invoicing now").click()
-    expect(page.get_by_text("Done: 1 of 1")).to_be_visible()  # the bar polls until the run ends
+    expect(page.get_by_text(re.compile(r"The portal's clock now says Sunday .* 20:01 \(UTC\)"))).to_be_visible()
+    assert re.match(r"Move the portal's clock to Sunday .* 20:01 \(UTC\)\? 0 orders will play out", asked[0])
+    assert "Weekly invoices will be issued and charged." in asked[0]
+    expect(page.get_by_test_id("portal-clock")).to_contain_text("20:01 (UTC)")
+    expect(page.get_by_text("Done: 1 of 1")).to_be_visible()  # Sunday's run, done on the way
 
     client_context = browser.new_context(base_url=live_server, locale="en-US")
     client_page = client_context.new_page()

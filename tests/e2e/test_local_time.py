@@ -1,5 +1,6 @@
-"""A browser in Tokyo: the new account takes the browser's zone, the booking form takes Tokyo's
-wall-clock time, pages show it; choosing another zone on the account page moves every time."""
+"""A browser in Tokyo: the new account (opened from the emailed link) takes the browser's zone,
+the booking form takes Tokyo's wall-clock time, pages show it; choosing another zone on the
+account page moves every time."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from portal import clock, orders, people
+from tests.e2e.browsing import emailed_link
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.portal.orders.factories import service_type
 
@@ -38,6 +40,10 @@ def test_a_client_in_tokyo_registers_books_and_reads_times_on_their_own_clock(
         form.locator("input[name=password]").fill("purr purr purr")
         form.locator("input[name=confirm]").fill("purr purr purr")
         form.get_by_role("button", name="Create account").click()
+        expect(page).to_have_url(re.compile(r"/register/sent$"))
+        page.goto(emailed_link("kiko@example.test", "registration_confirm", r"https?://[^/\s]+(/register/confirm/\S+)"))
+        page.get_by_label("Password").fill("purr purr purr")
+        page.get_by_role("button", name="Open my account").click()
         expect(page).to_have_url(re.compile(r"/client/$"))
         db.session.expire_all()
         kiko = db.session.scalar(select(people.User).where(people.User.email == "kiko@example.test"))

@@ -82,6 +82,8 @@ def test_the_filters_show_the_reader_s_zone_without_seconds_one_pattern_per_lang
 def test_a_plain_date_is_the_same_day_in_every_zone(db):
     assert _render("{{ d|date }} · {{ d|day }}", "en", "America/Los_Angeles", d=date(2026, 12, 7)) == "7 Dec 2026 · 7 Dec"
     assert _render("{{ d|date }} · {{ d|day }}", "ru", "Asia/Tokyo", d=date(2026, 12, 7)) == "07.12.2026 · 7 дек."
+    assert _render("{{ d|month }}", "en", "Asia/Tokyo", d=date(2026, 12, 7)) == "Dec 2026"
+    assert _render("{{ d|month }}", "ru", "Asia/Tokyo", d=date(2026, 12, 7)) == "дек. 2026"
 
 
 def test_without_a_signed_in_reader_times_are_in_the_portal_s_zone(app, business_zone):

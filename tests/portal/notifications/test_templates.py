@@ -38,6 +38,7 @@ SAMPLES = {
     "order_assigned": _ORDER_EMAIL | {"worker_name": "Whiskers"},
     "order_status": _ORDER_EMAIL,
     "order_failed": _ORDER_EMAIL,
+    "order_expired": _ORDER_EMAIL,
     "applicant_received": {"name": "Tom", "status_link": "http://portal.test/careers/status/t0k3n", "again": False,
                            "vacancy": "Gardening"},
     "applicant_change_confirm": {"name": "Tom", "link": "http://portal.test/careers/changes/t0k3n", "hours": 48},

@@ -36,3 +36,27 @@ def test_the_no_show_sweep_fails_the_order_and_emails_a_rebook_link(db, jobs_wor
     email = db.session.scalar(select(Email).where(Email.to == client.email, Email.template == "order_failed"))
     assert f"/client/orders/{order.id}/rebook" in email.text_body
     assert email.language == "ru"
+
+
+def test_an_order_nobody_was_found_for_ends_at_its_start_with_an_email_and_no_charge(db, jobs_worker):
+    from portal.client_billing import Charge
+    from portal.events import OutboxEvent
+
+    client = factories.user("client", language="ru")
+    order = book(client=client, hours_ahead=3)
+    assert order.state == "awaiting_worker"
+    clock.freeze(order.starts_at - timedelta(minutes=1))
+    retry_matching.send()
+    jobs_worker.join()
+    assert refresh(order).state == "awaiting_worker"  # still time to find someone
+    clock.freeze(order.starts_at)
+    retry_matching.send()
+    assert wait_for(lambda: refresh(order).state == "expired", message="the order to end unmatched")
+    email = db.session.scalar(select(Email).where(Email.to == client.email, Email.template == "order_expired"))
+    assert email is not None and email.language == "ru"
+    assert "/client/orders/new" in email.text_body
+    jobs_worker.join()
+    db.session.rollback()
+    assert db.session.scalar(select(Charge).where(Charge.order_id == order.id)) is None
+    names = set(db.session.scalars(select(OutboxEvent.name).where(OutboxEvent.payload["order_id"].as_integer() == order.id)))
+    assert "order.expired" in names and "order.finished" not in names

@@ -62,3 +62,23 @@ def test_two_bookings_racing_for_the_only_worker_never_double_book(app, db):
     assert all(isinstance(r, orders.Order) for r in results), results
     states = sorted(_db.session.scalars(select(orders.Order.state)))
     assert states == ["assigned", "awaiting_worker", "awaiting_worker", "awaiting_worker"]
+
+
+def test_the_client_cancelling_as_the_sweep_ends_an_unmatched_order_leaves_one_result(app, db):
+    order = book(hours_ahead=1)
+    assert order.state == "awaiting_worker"
+    clock.freeze(order.starts_at)
+    order_id, client_id = order.id, order.client_id
+    results = race(app, lambda: orders.expire_unmatched(order_id),
+                    lambda: orders.cancel_order(order_id, user(client_id)))
+    final = refresh(order).state
+    assert final in ("expired", "cancelled")
+    expired, cancelled = results
+    if final == "expired":
+        assert expired is True and isinstance(cancelled, DomainError)
+    else:
+        assert expired is False and not isinstance(cancelled, Exception)
+    assert _finished_events(order_id) == (1 if final == "cancelled" else 0)
+    endings = _db.session.scalars(select(orders.TimelineEntry.kind).where(
+        orders.TimelineEntry.order_id == order_id, orders.TimelineEntry.kind.in_(("expired", "cancelled")))).all()
+    assert endings == [final]

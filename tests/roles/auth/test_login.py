@@ -195,3 +195,18 @@ def test_the_throttled_page_comes_back_to_an_htmx_login_form_too(client, db):
     assert response.status_code == 429
     assert b"Too many failed sign-ins. Please wait 15 minutes and try again." in response.data
     assert b"<html" not in response.data
+
+
+def test_in_demo_mode_the_login_page_lists_every_demo_account_the_readme_lists(client, db, app):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[3] / "README.md").read_text()
+    listed = set(re.findall(r"`([a-z.]+@mcf\.test)`", readme))
+    assert len(listed) == 12
+    app.config["DEMO"] = True
+    try:
+        page = client.get("/login").get_data(as_text=True)
+    finally:
+        app.config["DEMO"] = False
+    assert {email for email in listed if email in page} == listed

@@ -134,3 +134,17 @@ def test_another_client_cannot_see_or_change_the_order_or_its_photos(client, log
     assert client.post(f"/client/orders/{order.id}/cancel").status_code == 404
     assert client.post(f"/client/orders/{order.id}/rate", data={"stars": "1"}).status_code == 404
     assert refresh(order).state == "in_progress"
+
+
+def test_an_order_that_found_no_worker_leaves_upcoming_and_shows_as_ended(client, login_as, db):
+    me = login_as("client")
+    order = book(client=me, description="Brush the carpet")
+    assert "being matched" in client.get("/client/").get_data(as_text=True)
+    clock.freeze(order.starts_at + timedelta(minutes=1))
+    assert orders.expire_unmatched_orders() == [order.id]
+    home = client.get("/client/").get_data(as_text=True)
+    upcoming, past = home.split('id="past-heading"')
+    assert f"/client/orders/{order.id}" not in upcoming and f"/client/orders/{order.id}" in past
+    assert "no worker found" in past and "badge-expired" in past
+    page = client.get(f"/client/orders/{order.id}").get_data(as_text=True)
+    assert "You are not charged for it." in page and "Cancel the order" not in page
