@@ -3,9 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# The browser the end-to-end tests drive (tests/e2e/conftest.py reads E2E_CHROMIUM).
+CHROMIUM ?= $(or $(E2E_CHROMIUM),/usr/bin/chromium)
 export FLASK_APP := wsgi
+export E2E_CHROMIUM := $(CHROMIUM)
 
-.PHONY: run test install install-dev translations translations-update migrate lint clean
+.PHONY: run test install install-dev translations translations-update migrate lint clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +40,24 @@ run: install
 	$(BIN)/flask demo-data
 	PORT=$(PORT) $(BIN)/flask serve --port $(PORT)
 
-## test: install what the tests need and run the whole suite
-test: install-dev
+## chromium: Debian's Chromium for the browser tests; installed when missing and we are root (CI,
+## a container), otherwise we say what to install and stop: the browser tests are never skipped
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "== installing Debian's chromium for the browser tests (apt-get install chromium)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+	    || { echo "make: could not install chromium with apt-get (see above)" >&2; exit 1; }; \
+	  [ -x "$(CHROMIUM)" ] || { echo "make: chromium was installed but $(CHROMIUM) is not there" >&2; exit 1; }; \
+	else \
+	  echo "make: the browser tests need Chromium at $(CHROMIUM), and it is not there." >&2; \
+	  echo "  On Debian or Ubuntu install it as root:  sudo apt-get install chromium" >&2; \
+	  echo "  Or use a Chromium you have:              make test CHROMIUM=/path/to/chromium" >&2; \
+	  exit 1; \
+	fi
+
+## test: install what the tests need (also Chromium, see above) and run the whole suite
+test: install-dev chromium
 	$(BIN)/lint-imports --config .importlinter
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

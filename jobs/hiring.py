@@ -30,6 +30,6 @@ def create_worker(payload: dict, event_id: str) -> None:
         # An account with this email exists already: a retry must not make a second one,
         # and hiring must not stall: managers see why on the application.
         log.warning("applicant %s not made a worker: %s", application_id, exc.message)
-        applicants.record_hired(application_id, None, problem=str(exc.message))
+        applicants.record_hired(application_id, None, problem=exc.message)  # kept as a code
         return
     applicants.record_hired(application_id, worker.id)

@@ -9,7 +9,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as config_module
-from portal import errors_pages, health, i18n, inputs, security
+from portal import errors_pages, health, htmx, i18n, inputs, security
 from portal.extensions import babel, csrf, db, login_manager
 from portal.money import Money
 from portal.people import passwords
@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None, *, roles: str = "all") -> Flask:
     _init_demo_clock(app)
     _init_templates(app)
     security.init_app(app)
+    htmx.init_app(app)
     errors_pages.init_app(app)
     app.register_blueprint(health.bp)
     _register_roles(app, roles)

@@ -63,7 +63,7 @@ def init_app(app: Flask) -> None:
         if ledger.total_of_all_postings().cents:
             problems.append(f"all postings sum to {ledger.total_of_all_postings().cents}, not 0")
         for problem in problems:
-            click.echo(problem, err=True)
+            click.echo(str(problem), err=True)
         if problems:
             raise SystemExit(1)
         click.echo("the ledger balances")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request, session, url_for
+from flask import Flask, current_app, redirect, render_template, request, session, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import escape
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import RequestRedirect
 
 from portal.db import db
 from portal.errors import DomainError
@@ -36,6 +37,24 @@ def _bare_500() -> str:
         )
 
 
+def page_above(path: str) -> str | None:
+    """The nearest URL above ``path`` that answers GET: ``/worker/orders/38`` for
+    ``/worker/orders/38/check-in``, ``/client/billing`` for ``/client/billing/invoices/5/pay``."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    parts = path.rstrip("/").split("/")
+    while len(parts) > 1:
+        parts.pop()
+        candidate = "/".join(parts) or "/"
+        try:
+            adapter.match(candidate, method="GET")
+        except RequestRedirect:  # /warehouse → /warehouse/
+            return candidate + "/"
+        except HTTPException:
+            continue
+        return candidate
+    return None
+
+
 def _page(code: int, message=None):
     return render_template("errors/error.html", code=code, message=message), code
 
@@ -53,6 +72,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
+        if isinstance(exc, MethodNotAllowed) and request.method in ("GET", "HEAD"):
+            # An action URL opened with GET (a refresh after a form sent without JavaScript, a
+            # bookmark, a pasted link) shows the page the action belongs to, not an error page.
+            if page := page_above(request.path):
+                return redirect(request.script_root + page, 303)
         response = exc.get_response()  # keeps headers such as Allow and Retry-After
         if request.path.startswith("/static/"):
             return response

@@ -149,3 +149,13 @@ def test_a_nul_character_in_a_search_or_a_form_is_a_bad_request(client, login_as
     assert response.status_code == 400
     assert orders.list_service_types() == []
     assert client.get("/manager/people?q=ab").status_code == 200
+
+
+def test_a_date_no_day_can_be_counted_from_gets_a_message(client, login_as, db):
+    login_as("manager")
+    page = client.get("/manager/orders?date_to=9999-12-31")
+    assert page.status_code == 200 and b"To: not a date; ignored." in page.data
+    board = client.get("/warehouse/?day=9999-12-31")
+    assert board.status_code == 200 and b"not a date; ignored." in board.data
+    report = client.get("/manager/billing?until=9999-12-31")  # the report falls back to the last 91 days
+    assert report.status_code == 200 and b"Revenue by week" in report.data

@@ -6,6 +6,7 @@ database next to TEST_DATABASE_URL's), never the suite's shared one.
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 
@@ -98,6 +99,41 @@ def test_every_migration_steps_down_and_up_again(empty_database):
     assert schema_drift(empty_database) == []
 
 
+def test_0012_turns_the_saved_sentences_of_application_notes_into_codes_and_back(empty_database):
+    migrate(empty_database, command.upgrade, "0007_bets_quality")
+    saved = ["Application received.", "Повторная заявка (всего заявок: 3); данные обновлены.",
+             "Test taken: 7 of 10 points (70%).", "Кандидату отказано: мало опыта", "Called on Monday."]
+    with empty_database.begin() as conn:
+        conn.execute(text("INSERT INTO service_types (id, code, name_en, name_ru, description_en, description_ru, "
+                          "base_price_cents, active, created_at) VALUES "
+                          "(1, 'chore', 'Chore', 'Дело', '', '', 100, true, '2026-11-30 10:00:00')"))
+        conn.execute(text("INSERT INTO applications (id, email, name, age, breed, fur_colour, about, "
+                          "service_type_id, language, stage, status_token_hash, times_applied, strengths, "
+                          "weaknesses, reject_reason, created_at, stage_changed_at) VALUES "
+                          "(1, 'a@example.test', 'A', 3, 'Tabby', 'grey', '', 1, 'en', 'new', 'x', 1, '[]', '[]', "
+                          "'', '2026-11-30 10:00:00', '2026-11-30 10:00:00')"))
+        for i, note in enumerate(saved, 1):
+            conn.execute(text("INSERT INTO application_notes (id, application_id, text, created_at) "
+                              "VALUES (:id, 1, :text, '2026-11-30 10:00:00')"), {"id": i, "text": note})
+
+    migrate(empty_database, command.upgrade, "0012_note_codes")
+    with empty_database.connect() as conn:
+        rows = conn.execute(text("SELECT code, params, text FROM application_notes ORDER BY id")).all()
+    coded = [(code, json.loads(params) if isinstance(params, str) else params, text_) for code, params, text_ in rows]
+    assert coded == [
+        ("received", {}, ""), ("applied_again", {"num": 3}, ""),
+        ("test_taken", {"score": 7, "num": 10, "percent": 70}, ""),
+        ("rejected_because", {"reason": "мало опыта"}, ""),
+        (None, None, "Called on Monday."),  # a manager's own words stay as written
+    ]
+
+    migrate(empty_database, command.downgrade, "0007_bets_quality")
+    with empty_database.connect() as conn:
+        texts = conn.execute(text("SELECT text FROM application_notes ORDER BY id")).scalars().all()
+    assert texts == ["Application received.", "Applied again (3 times); the details are updated.",
+                     "Test taken: 7 of 10 points (70%).", "Rejected: мало опыта", "Called on Monday."]
+
+
 def test_photos_stored_before_0013_get_their_difference_hash(empty_database):
     """A worker cannot reuse a photo uploaded before the same-picture check existed."""
     from datetime import datetime
@@ -107,7 +143,7 @@ def test_photos_stored_before_0013_get_their_difference_hash(empty_database):
     from portal.images import reencode, same_picture
     from tests import factories
 
-    before = ScriptDirectory.from_config(alembic_config()).get_revision("0013").down_revision
+    before = ScriptDirectory.from_config(alembic_config()).get_revision("0013_photo_fingerprints").down_revision
     migrate(empty_database, command.upgrade, before)
     stored = reencode(factories.encoded(factories.picture(seed=3), quality=90))
     with empty_database.begin() as conn:

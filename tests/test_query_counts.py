@@ -55,15 +55,18 @@ def _runs(n: int, viewer: User) -> None:
 
 
 def _orders(n: int, viewer: User) -> None:
-    """Orders of the viewing client or worker, in every state, past and future."""
-    if viewer.role not in ("client", "worker"):
+    """Orders of the viewing client or worker (anyone's for a manager), in every state, past and future."""
+    if viewer.role not in ("client", "worker", "manager"):
         return
     now = clock.now()
     service_id = db.session.execute(insert(ServiceType).returning(ServiceType.id), [dict(
         code=f"bulk{next(_seq)}", name_en="Bulk chore", name_ru="Работа", base_price_cents=10_000,
         active=True, created_at=now)]).scalar_one()
-    other = factories.user("worker" if viewer.role == "client" else "client")
-    client_id, worker_id = (viewer.id, other.id) if viewer.role == "client" else (other.id, viewer.id)
+    if viewer.role == "manager":
+        client_id, worker_id = factories.user("client").id, factories.user("worker").id
+    else:
+        other = factories.user("worker" if viewer.role == "client" else "client")
+        client_id, worker_id = (viewer.id, other.id) if viewer.role == "client" else (other.id, viewer.id)
     rows = []
     for i in range(n):
         state = STATES[i % len(STATES)]
@@ -78,11 +81,14 @@ def _orders(n: int, viewer: User) -> None:
 
 
 def _kits(n: int, viewer: User) -> None:
-    """Kits to work on, with their cookies in every state, for the warehouse board."""
-    if viewer.role != "warehouse":
+    """Kits to work on, with their cookies in every state, for the warehouse board (and the
+    managers' count of kits not ready for orders starting soon)."""
+    if viewer.role not in ("warehouse", "manager"):
         return
+    from sqlalchemy import func
+
     now = clock.now()
-    first = next(_seq) * 100_000
+    first = (db.session.scalar(func.max(Kit.order_id)) or 0) + 1  # within 32-bit integers on PostgreSQL
     kit_ids = db.session.execute(insert(Kit).returning(Kit.id), [dict(
         order_id=first + i, client_id=viewer.id, client_name=f"Bulk Client {i}", worker_id=viewer.id,
         worker_name=f"Bulk Worker {i}", service_type="bulk", address="1 Bulk Street",
@@ -185,6 +191,8 @@ PAGES = [
     ("worker", "/worker/"),
     ("warehouse", "/warehouse/"),
     ("manager", "/manager/"),
+    ("manager", "/manager/orders?state=awaiting_worker"),
+    ("manager", "/warehouse/?state=due_soon"),
     ("manager", "/manager/people"),
     ("manager", "/manager/emails"),
     ("manager", "/manager/runs"),

@@ -20,11 +20,13 @@ from portal import clock, notifications, orders, people
 from portal.applicants.models import (
     FINAL_STAGES, STAGES, Application, ApplicantPhoto, ApplicationChange, ApplicationNote, Attempt,
 )
+from portal.applicants.notes import NOTES
 from portal.db import db, locked, transaction
 from portal.errors import Conflict, DomainError, NotFound
 from portal.events import publish
 from portal.images import BadImage, reencode
 from portal.urls import external_url
+from portal.words import fact
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 # What a photo's first bytes look like, for the cheap check inside the request.
@@ -127,7 +129,7 @@ def apply(email: str, name: str, age: int | None, breed: str, fur_colour: str, a
         except IntegrityError:
             # The same email sent twice at the same moment: the unique index keeps one.
             raise Conflict(_l("This application is already being sent. Wait a moment and check your email.")) from None
-        _log(app, None, _l("Application received."))
+        _log(app, None, "received")
         publish("applicant.applied", {"application_id": app.id, "photo_id": stored.id, "again": False})
         link = external_url("applicants.status", token=token)
         _email(app, "applicant_received", status_link=link, again=False, vacancy=vacancy.name(app.language))
@@ -174,9 +176,7 @@ def confirm_change(token: str) -> Application:
             app.about, app.service_type_id, app.language = change.about, change.service_type_id, change.language
             app.photo_id = change.photo_id
         app.status_token_hash = status_token_hash  # the newest email's link; earlier ones stop working
-        _log(app, None, _l("Applied again (%(n)s times); %(what)s.", n=app.times_applied,
-                           what=_l("the details are not changed after a decision") if decided
-                           else _l("the details are updated")))
+        _log(app, None, "applied_again_decided" if decided else "applied_again", num=app.times_applied)
         publish("applicant.applied", {"application_id": app.id, "photo_id": change.photo_id, "again": True})
         vacancy = orders.get_service_type(app.service_type_id)
         _email(app, "applicant_received", status_link=external_url("applicants.status", token=status_token),
@@ -199,9 +199,11 @@ def open_vacancies():
     return orders.list_service_types(active_only=True)
 
 
-def _log(app: Application, author: str | None, text) -> None:
-    db.session.add(ApplicationNote(application_id=app.id, author=author, text=str(text),
-                                   created_at=clock.now()))
+def _log(app: Application, author: str | None, code: str, **params) -> None:
+    """Note a step as its code and parameters (``NOTES``), to be read in any language."""
+    assert code in NOTES, code
+    db.session.add(ApplicationNote(application_id=app.id, author=author, text="", code=code,
+                                   params={k: fact(v) for k, v in params.items()}, created_at=clock.now()))
 
 
 def _email(app: Application, template: str, **context) -> None:
@@ -226,7 +228,7 @@ def check_photo(photo_id: int) -> str:
             photo.state, photo.problem, photo.data = "refused", str(exc.message), b""
             app = db.session.scalar(select(Application).where(Application.photo_id == photo.id))
             if app is not None:
-                _log(app, None, _l("The photo could not be read: %(why)s", why=exc.message))
+                _log(app, None, "photo_unreadable", why=exc.message)
         else:
             photo.state, photo.data, photo.content_type = "ok", clean.data, clean.content_type
         return photo.state
@@ -316,7 +318,7 @@ def mark_contacted(application_id: int, by: people.User) -> Application:
     with transaction():
         app = _open(application_id, "new")
         _set_stage(app, "contacted")
-        _log(app, by.name, _l("Contacted."))
+        _log(app, by.name, "contacted")
         _email(app, "applicant_contacted")
     return app
 
@@ -331,7 +333,7 @@ def accept(application_id: int, strengths: list[str], weaknesses: list[str], by:
         app = _open(application_id, "test_taken")
         app.strengths, app.weaknesses = strengths, weaknesses
         _set_stage(app, "accepted")
-        _log(app, by.name, _l("Accepted."))
+        _log(app, by.name, "accepted")
         publish("applicant.accepted", {
             "application_id": app.id, "email": app.email, "name": app.name, "language": app.language,
             "age": app.age, "breed": app.breed, "fur_colour": app.fur_colour, "about": app.about,
@@ -350,7 +352,10 @@ def reject(application_id: int, reason: str, by: people.User) -> Application:
         _set_stage(app, "rejected")
         db.session.execute(update(Attempt).where(Attempt.application_id == app.id, Attempt.started_at.is_(None),
                                                  Attempt.withdrawn_at.is_(None)).values(withdrawn_at=clock.now()))
-        _log(app, by.name, _l("Rejected.") if not reason else _l("Rejected: %(reason)s", reason=reason))
+        if reason:
+            _log(app, by.name, "rejected_because", reason=reason)
+        else:
+            _log(app, by.name, "rejected")
         _email(app, "applicant_rejected", reason=reason)
     return app
 
@@ -363,15 +368,16 @@ def hired_photo(application_id: int) -> bytes | None:
     return photo.data if photo else None
 
 
-def record_hired(application_id: int, worker_id: int | None, problem: str = "") -> None:
-    """Note on the application which worker account hiring made (or why it could not)."""
+def record_hired(application_id: int, worker_id: int | None, problem: object = "") -> None:
+    """Note on the application which worker account hiring made (or why it could not: a
+    domain error's lazy message is kept as its code, to be read in the reader's language)."""
     with transaction():
         app = get_application(application_id)
         if worker_id is not None:
             app.worker_id = worker_id
-            _log(app, None, _l("Worker account created."))
+            _log(app, None, "worker_created")
         else:
-            _log(app, None, _l("The worker account could not be created: %(why)s", why=problem))
+            _log(app, None, "worker_not_created", why=problem)
 
 
 # --- the managers' digest --------------------------------------------------------------------

@@ -108,7 +108,11 @@ class ApplicationNote(db.Model):
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
     # Who wrote it, as shown then (None: the portal itself).
     author: Mapped[str | None] = mapped_column(String(120), nullable=True)
-    text: Mapped[str] = mapped_column(Text)
+    # A manager's own words; empty for a step the portal noted, which is a code and its
+    # parameters (portal.applicants.notes.NOTES) put into words in the reader's language.
+    text: Mapped[str] = mapped_column(Text, default="")
+    code: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    params: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     created_at = mapped_column(UTCDateTime, nullable=False)
 
 

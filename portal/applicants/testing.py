@@ -190,7 +190,7 @@ def assign_test_set(application_id: int, test_set_id: int | None, by: people.Use
         db.session.add(Attempt(application_id=app.id, test_set_id=test_set.id, token_hash=token_hash,
                                assigned_at=now, link_expires_at=expires, per_test={}))
         _set_stage(app, "test_assigned")
-        _log(app, by.name, _l("Test set assigned: %(name)s.", name=test_set.name))
+        _log(app, by.name, "test_assigned", name=test_set.name)
         link = external_url("applicants.test", token=token)
         _email(app, "applicant_test_assigned", link=link, expires_at=expires,
                minutes=test_set.time_limit_minutes)
@@ -342,8 +342,7 @@ def _score(attempt: Attempt) -> None:
     attempt.per_test = per_test
     app = get_application(attempt.application_id)
     _set_stage(app, "test_taken")
-    _log(app, None, _l("Test taken: %(score)s of %(max)s points (%(percent)s%%).",
-                       score=earned, max=total, percent=attempt.percent))
+    _log(app, None, "test_taken", score=earned, num=total, percent=attempt.percent)
     _email(app, "applicant_test_taken")
 
 

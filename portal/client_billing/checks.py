@@ -7,6 +7,15 @@ from sqlalchemy import String, cast, func, literal, select
 from portal import ledger
 from portal.client_billing.models import Charge, Invoice
 from portal.db import db
+from portal.words import Message, N_, Words, money, term
+
+# What can fail to balance, in words for whoever reads the check (page or command line).
+FINDINGS = Words({
+    "charge_not_posted": N_("Order %(order)s: charged %(amount)s of %(price)s, but the ledger shows %(posted)s."),
+    "invoice_not_its_charges": N_("Invoice %(invoice)s: %(amount)s, but its charges sum to %(total)s."),
+    "payment_not_posted": N_("Invoice %(invoice)s (%(state)s, %(amount)s): the ledger shows a payment of %(paid)s."),
+})
+INVOICE_STATES = {"open": N_("being charged"), "paid": N_("paid"), "unpaid": N_("unpaid")}
 
 
 def _posted(kind: str):
@@ -17,9 +26,10 @@ def _posted(kind: str):
             .group_by(ledger.Entry.key).subquery())
 
 
-def problems(limit: int = 50) -> list[str]:
-    """What does not balance; an empty list when everything does."""
-    found: list[str] = []
+def problems(limit: int = 50) -> list[Message]:
+    """What does not balance (codes and amounts, read in the reader's language); an empty list
+    when everything does."""
+    found: list[Message] = []
     charges = _posted("charge")
     key = literal("charge:order:") + cast(Charge.order_id, String)
     for order_id, amount, price, posted in db.session.execute(
@@ -27,7 +37,8 @@ def problems(limit: int = 50) -> list[str]:
         .join(charges, charges.c.key == key, isouter=True)
         .where(func.coalesce(charges.c.cents, -1) != Charge.price_cents).limit(limit)
     ):
-        found.append(f"order {order_id}: charged {amount} of {price}, ledger shows {posted}")
+        found.append(Message(FINDINGS, "charge_not_posted", {
+            "order": order_id, "amount": money(amount), "price": money(price), "posted": money(posted)}))
     # An invoice holds its client's charges of its week.
     sums = (select(Charge.client_id, Charge.week_key, func.sum(Charge.amount_cents).label("cents"))
             .group_by(Charge.client_id, Charge.week_key).subquery())
@@ -36,7 +47,8 @@ def problems(limit: int = 50) -> list[str]:
         .join(sums, (sums.c.client_id == Invoice.client_id) & (sums.c.week_key == Invoice.week_key), isouter=True)
         .where(func.coalesce(sums.c.cents, 0) != Invoice.amount_cents).limit(limit)
     ):
-        found.append(f"invoice {invoice_id}: {amount} but its charges sum to {total}")
+        found.append(Message(FINDINGS, "invoice_not_its_charges", {
+            "invoice": invoice_id, "amount": money(amount), "total": money(total)}))
     payments = _posted("payment")
     pkey = literal("payment:invoice:") + cast(Invoice.id, String)
     for invoice_id, state, amount, paid in db.session.execute(
@@ -45,5 +57,7 @@ def problems(limit: int = 50) -> list[str]:
         .where(((Invoice.state == "paid") & (func.coalesce(payments.c.cents, -1) != Invoice.amount_cents))
                | ((Invoice.state != "paid") & payments.c.cents.is_not(None))).limit(limit)
     ):
-        found.append(f"invoice {invoice_id} ({state}, {amount}): the ledger shows a payment of {paid}")
+        found.append(Message(FINDINGS, "payment_not_posted", {
+            "invoice": invoice_id, "state": term(INVOICE_STATES.get(state, state)), "amount": money(amount),
+            "paid": money(paid)}))
     return found

@@ -51,6 +51,12 @@ def statement(client_id: int, page: int = 1, per_page: int = 20) -> Statement:
     )
 
 
+def order_charge(order_id: int) -> Charge | None:
+    """What a finished order was actually charged (one query); None until it is, and for
+    orders that are never charged (failed ones)."""
+    return db.session.scalar(select(Charge).where(Charge.order_id == order_id))
+
+
 def invoices_of(client_id: int, limit: int = 52) -> list[Invoice]:
     """The client's invoices of the last year or so, newest week first (one query)."""
     return list(db.session.scalars(select(Invoice).where(Invoice.client_id == client_id)

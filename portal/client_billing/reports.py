@@ -56,13 +56,22 @@ class UnpaidInvoice:
     last_failure: str | None
 
 
+def _unpaid():
+    return (Invoice.state != "paid") & Invoice.last_failure.is_not(None)
+
+
+def unpaid_invoice_count() -> int:
+    """How many invoices the unpaid report lists (one query)."""
+    return db.session.scalar(select(func.count(Invoice.id)).where(_unpaid()))
+
+
 def unpaid_invoices(limit: int = 500) -> list[UnpaidInvoice]:
     """Invoices not paid after at least one failed try, blocked clients first, oldest first."""
     rows = db.session.execute(
         select(Invoice.id, Invoice.client_id, people.User.name, people.User.email, Invoice.week_key,
                Invoice.amount_cents, Invoice.state, Invoice.tries, Invoice.last_failure)
         .join(people.User, people.User.id == Invoice.client_id)
-        .where(Invoice.state != "paid", Invoice.last_failure.is_not(None))
+        .where(_unpaid())
         .order_by(Invoice.state.desc(), Invoice.week_key, Invoice.id).limit(limit)
     ).all()
     return [UnpaidInvoice(r.id, r.client_id, r.name, r.email, r.week_key, Money(r.amount_cents), r.state,

@@ -28,6 +28,7 @@ __all__ = [
     "mark_done_if_complete",
     "due_for_resend",
     "unconfirmed",
+    "unconfirmed_count",
     "mark_sent",
     "is_handled",
     "RESEND_RUN",
@@ -188,6 +189,12 @@ def unconfirmed(created_before: datetime) -> list[tuple[str, str]]:
             .order_by(OutboxEvent.created_at)
         )
     ]
+
+
+def unconfirmed_count(created_before: datetime) -> int:
+    """How many events created before ``created_before`` are not done yet (one query)."""
+    return db.session.scalar(select(func.count(OutboxEvent.id)).where(
+        OutboxEvent.done_at.is_(None), OutboxEvent.created_at < created_before))
 
 
 def mark_sent(event_ids: list[str]) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import exists, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -130,7 +131,7 @@ def _check_slot(starts_at: datetime, hours: int) -> datetime:
     if starts_at > clock.now() + timedelta(days=MAX_DAYS_AHEAD):
         raise DomainError(_l("Book at most a year ahead."), field="date")
     if not 1 <= hours <= MAX_HOURS:
-        raise DomainError(_l("An order lasts 1 to %(max)s hours.", max=MAX_HOURS), field="hours")
+        raise DomainError(lazy_ngettext("An order lasts 1 to %(num)s hour.", "An order lasts 1 to %(num)s hours.", MAX_HOURS), field="hours")
     return starts_at + timedelta(hours=hours)
 
 
@@ -312,11 +313,14 @@ def check_in(order_id: int, by: User, photo: bytes) -> Order:
         now = clock.now()
         if order.state == "assigned":
             if now < rules.check_in_opens_at(order):
-                raise DomainError(_l("Check-in opens %(minutes)s minutes before the start.",
-                                     minutes=rules.check_in_early_minutes()))
+                raise DomainError(lazy_ngettext("Check-in opens %(num)s minute before the start.",
+                                                "Check-in opens %(num)s minutes before the start.",
+                                                rules.check_in_early_minutes()))
             if now >= rules.no_show_deadline(order):
-                raise DomainError(_l("It is too late to check in: the start was more than %(minutes)s minutes ago.",
-                                     minutes=rules.no_show_minutes()))
+                raise DomainError(lazy_ngettext(
+                    "It is too late to check in: the start was more than %(num)s minute ago.",
+                    "It is too late to check in: the start was more than %(num)s minutes ago.",
+                    rules.no_show_minutes()))
             if not rules.kit_is_issued(order):
                 raise DomainError(_l("Pick up the order's kit at the warehouse first."))
         _transition(order, "in_progress", "checked_in", by)

@@ -78,8 +78,7 @@ class OrderFilters:
     time_zone: ZoneInfo | None = None  # the dates' zone (the reader's); None: the portal's
 
 
-def search_orders(f: OrderFilters, page: int = 1, per_page: int = 25):
-    """Orders for managers: filter by state, dates, client, worker, service; search; newest start first."""
+def _filtered(f: OrderFilters) -> Select:
     stmt = select(Order)
     if f.state in STATES:
         stmt = stmt.where(Order.state == f.state)
@@ -107,7 +106,17 @@ def search_orders(f: OrderFilters, page: int = 1, per_page: int = 25):
         if (number := whole_number(q.removeprefix("#"), 1)) is not None:
             conditions.append(Order.id == number)
         stmt = stmt.where(or_(*conditions))
-    return _page(_with_people(stmt.order_by(Order.starts_at.desc(), Order.id.desc())), page, per_page)
+    return stmt
+
+
+def search_orders(f: OrderFilters, page: int = 1, per_page: int = 25):
+    """Orders for managers: filter by state, dates, client, worker, service; search; newest start first."""
+    return _page(_with_people(_filtered(f).order_by(Order.starts_at.desc(), Order.id.desc())), page, per_page)
+
+
+def count_orders(f: OrderFilters) -> int:
+    """How many orders the managers' list shows with these filters (one query)."""
+    return db.session.scalar(select(func.count()).select_from(_filtered(f).subquery()))
 
 
 @dataclass

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
+# In context: "failed" and "cancelled" are also email, kit and case words that Russian says
+# differently (an order is «сорван», an email «не доставлено»).
 STATE_LABELS = {
-    "awaiting_worker": _l("waiting for a worker"),
-    "assigned": _l("worker assigned"),
-    "in_progress": _l("in progress"),
-    "completed": _l("completed"),
-    "cancelled": _l("cancelled"),
-    "failed": _l("failed"),
-    "expired": _l("no worker found"),
+    "awaiting_worker": lazy_pgettext("order state", "waiting for a worker"),
+    "assigned": lazy_pgettext("order state", "worker assigned"),
+    "in_progress": lazy_pgettext("order state", "in progress"),
+    "completed": lazy_pgettext("order state", "completed"),
+    "cancelled": lazy_pgettext("order state", "cancelled"),
+    "failed": lazy_pgettext("order state", "failed"),
+    "expired": lazy_pgettext("order state", "no worker found"),
 }
 
 ENTRY_LABELS = {

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -336,14 +337,17 @@ def set_password_with_token(token: str, password: str) -> User:
 
 def _throttled(minutes: int) -> LoginThrottled:
     return LoginThrottled(
-        _l("Too many failed sign-ins. Please wait %(minutes)s minutes and try again.", minutes=minutes),
+        lazy_ngettext("Too many failed sign-ins. Please wait %(num)s minute and try again.",
+                      "Too many failed sign-ins. Please wait %(num)s minutes and try again.", minutes),
         retry_after=minutes * 60)
 
 
 def _slowed(seconds: int) -> LoginThrottled:
     return LoginThrottled(
-        _l("Someone has been trying many passwords on this account, so sign-ins from new places are "
-           "slowed down. Please wait %(seconds)s seconds and try again.", seconds=seconds),
+        lazy_ngettext("Someone has been trying many passwords on this account, so sign-ins from new places are "
+                      "slowed down. Please wait %(num)s second and try again.",
+                      "Someone has been trying many passwords on this account, so sign-ins from new places are "
+                      "slowed down. Please wait %(num)s seconds and try again.", seconds),
         retry_after=seconds)
 
 

@@ -12,13 +12,13 @@ from portal.quality.cases import (
 from portal.quality.models import REASONS, Case, Cause, FinishedOrder
 from portal.quality.queries import (
     CauseReport, HypothesesReport, QueueFilters, case_queue, get_case, hypotheses_report,
-    reason_label, worker_cases,
+    open_case_count, reason_label, worker_cases,
 )
 
 __all__ = [
     "BAD_ENDS", "REASONS", "Case", "Cause", "CauseReport", "FinishedOrder", "HypothesesReport",
     "QueueFilters", "add_cause", "assign_case", "case_queue", "check_random_order", "close_case",
-    "get_case", "hypotheses_report", "list_causes", "reason_label", "record_finished",
+    "get_case", "hypotheses_report", "list_causes", "open_case_count", "reason_label", "record_finished",
     "record_problem", "sample_completed_orders", "sampling_percent", "set_cause_active",
     "set_sampling_percent", "worker_cases",
 ]

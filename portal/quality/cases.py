@@ -12,6 +12,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -215,7 +216,7 @@ def close_case(case_id: int, by: User, *, client_contacted: bool, findings: str,
     if not findings:
         raise DomainError(_l("Write down what you found."), field="findings")
     if len(findings) > MAX_TEXT or len(hypothesis) > MAX_TEXT:
-        raise DomainError(_l("Keep it under %(n)s characters.", n=MAX_TEXT), field="findings")
+        raise DomainError(lazy_ngettext("Keep it under %(num)s character.", "Keep it under %(num)s characters.", MAX_TEXT), field="findings")
     with transaction():
         case = _locked_case(case_id)
         if case.state != "open":

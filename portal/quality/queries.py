@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from flask_babel import lazy_pgettext
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from portal import clock, timezones
@@ -15,8 +16,8 @@ from portal.errors import NotFound
 from portal.quality.models import REASONS, Case, Cause
 
 REASON_LABELS = {
-    "cancelled": _l("cancelled"),
-    "failed": _l("failed"),
+    "cancelled": lazy_pgettext("case reason", "order cancelled"),
+    "failed": lazy_pgettext("case reason", "order failed"),
     "problem": _l("client reported a problem"),
     "random": _l("random check"),
     "sampled": _l("sampled"),
@@ -53,6 +54,11 @@ def case_queue(f: QueueFilters, viewer_id: int, page: int = 1, per_page: int = 2
     order = (Case.opened_at, Case.id) if f.state == "open" else (Case.closed_at.desc(), Case.id.desc())
     return db.paginate(stmt.order_by(*order), page=max(page, 1), per_page=per_page,
                        error_out=False, count=True)
+
+
+def open_case_count() -> int:
+    """How many cases wait for a manager's result (the queue's default list; one query)."""
+    return db.session.scalar(select(func.count(Case.id)).where(Case.state == "open"))
 
 
 def get_case(case_id: int) -> Case:

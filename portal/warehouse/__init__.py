@@ -14,14 +14,14 @@ from portal.warehouse.operations import (
     request_cookie, start_assembling,
 )
 from portal.warehouse.queries import (
-    WORKING, BoardFilters, KitStatus, board, get_kit, kit_issued, kit_status, kit_statuses,
+    DUE_SOON, WORKING, BoardFilters, KitStatus, board, count_kits, get_kit, kit_issued, kit_status, kit_statuses,
 )
 from portal.warehouse.states import cookie_state_label, kit_state_label
 
 __all__ = [
-    "COOKIE_STATES", "KIT_STATES", "WORKING", "WORKING_STATES", "Bakery", "BakeryUnavailable",
+    "COOKIE_STATES", "DUE_SOON", "KIT_STATES", "WORKING", "WORKING_STATES", "Bakery", "BakeryUnavailable",
     "BoardFilters", "CookieFor", "CookieRequest", "Kit", "KitStatus", "SandboxBakery", "board",
-    "cancel_kit", "chase_cookies", "configured_bakery", "cookie_state_label", "email_pickup",
+    "cancel_kit", "chase_cookies", "count_kits", "configured_bakery", "cookie_state_label", "email_pickup",
     "get_kit", "issue_kit", "kit_issued", "kit_state_label", "kit_status", "kit_statuses",
     "mark_cookie_received", "mark_ready", "open_kit", "request_cookie", "start_assembling",
 ]

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from portal import timezones
+from portal import clock, timezones
 from portal.db import db
 from portal.warehouse.models import KIT_STATES, WORKING_STATES, CookieRequest, Kit
 
 WORKING = "working"  # the board's default filter: kits staff still work on
+# Kits not ready yet whose order starts within DUE_SOON (or has started): the managers' alarm.
+DUE_SOON = "due_soon"
+DUE_SOON_WITHIN = timedelta(hours=2)
+NOT_READY_STATES = ("new", "assembling")
 
 
 @dataclass
@@ -25,18 +29,29 @@ class BoardFilters:
     time_zone: ZoneInfo | None = None  # the day's zone (the reader's); None: the portal's
 
 
-def board(f: BoardFilters, page: int = 1, per_page: int = 50):
-    """Kits by pickup time (the order's start), soonest first, with their cookies."""
-    stmt = select(Kit).options(joinedload(Kit.cookie))
+def _filtered(f: BoardFilters):
+    stmt = select(Kit)
     if f.state in KIT_STATES:
         stmt = stmt.where(Kit.state == f.state)
     elif f.state == WORKING:
         stmt = stmt.where(Kit.state.in_(WORKING_STATES))
+    elif f.state == DUE_SOON:
+        stmt = stmt.where(Kit.state.in_(NOT_READY_STATES), Kit.starts_at < clock.now() + DUE_SOON_WITHIN)
     if f.day:
         start, end = timezones.day_range(f.day, f.day, f.time_zone or timezones.business_zone())
         stmt = stmt.where(Kit.starts_at >= start, Kit.starts_at < end)
-    stmt = stmt.order_by(Kit.starts_at, Kit.id)
+    return stmt
+
+
+def board(f: BoardFilters, page: int = 1, per_page: int = 50):
+    """Kits by pickup time (the order's start), soonest first, with their cookies."""
+    stmt = _filtered(f).options(joinedload(Kit.cookie)).order_by(Kit.starts_at, Kit.id)
     return db.paginate(stmt, page=max(page, 1), per_page=per_page, error_out=False, count=True)
+
+
+def count_kits(f: BoardFilters) -> int:
+    """How many kits the board shows with these filters (one query)."""
+    return db.session.scalar(select(func.count()).select_from(_filtered(f).subquery()))
 
 
 def get_kit(kit_id: int) -> Kit | None:

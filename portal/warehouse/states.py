@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 KIT_STATE_LABELS = {
-    "new": _l("new"),
+    "new": lazy_pgettext("kit state", "new"),
     "assembling": _l("assembling"),
     "ready": _l("ready for pickup"),
-    "issued": _l("issued"),
-    "cancelled": _l("cancelled"),
+    "issued": lazy_pgettext("kit state", "issued"),
+    "cancelled": lazy_pgettext("kit state", "cancelled"),
 }
 
 COOKIE_STATE_LABELS = {

@@ -6,7 +6,15 @@ from sqlalchemy import String, cast, func, literal, select
 
 from portal import ledger
 from portal.db import db
+from portal.words import Message, N_, Words, money, term
 from portal.worker_billing.models import Line, Payout
+
+FINDINGS = Words({
+    "line_not_posted": N_("Worker line %(line)s: %(amount)s, but the ledger shows %(posted)s."),
+    "payout_not_its_lines": N_("Payout %(payout)s pays %(amount)s and carries %(carry)s, but its lines come to %(total)s."),
+    "payout_not_posted": N_("Payout %(payout)s (%(state)s, %(amount)s): the ledger shows %(posted)s paid."),
+})
+PAYOUT_STATES = {"pending": N_("being paid"), "paid": N_("paid"), "nothing": N_("nothing to pay")}
 
 
 def _debits(*kinds: str):
@@ -17,8 +25,9 @@ def _debits(*kinds: str):
             .group_by(ledger.Entry.key).subquery())
 
 
-def problems(limit: int = 50) -> list[str]:
-    found: list[str] = []
+def problems(limit: int = 50) -> list[Message]:
+    """What does not balance, as coded findings; an empty list when everything does."""
+    found: list[Message] = []
     lines = _debits("earning", "fine", "bonus")
     key = func.coalesce(Line.kind + literal(":order:") + cast(Line.order_id, String),
                         literal("bonus:") + cast(Line.id, String))
@@ -26,7 +35,8 @@ def problems(limit: int = 50) -> list[str]:
         select(Line.id, Line.amount_cents, lines.c.cents).join(lines, lines.c.key == key, isouter=True)
         .where(func.coalesce(lines.c.cents, -1) != func.abs(Line.amount_cents)).limit(limit)
     ):
-        found.append(f"worker line {line_id}: {amount}, ledger shows {posted}")
+        found.append(Message(FINDINGS, "line_not_posted", {
+            "line": line_id, "amount": money(amount), "posted": money(posted)}))
     of_kind = (select(Line.payout_id, func.sum(Line.amount_cents).label("net"))
                .where(Line.payout_id.is_not(None)).group_by(Line.payout_id).subquery())
     net = func.coalesce(of_kind.c.net, 0) + Payout.carried_in_cents
@@ -35,7 +45,8 @@ def problems(limit: int = 50) -> list[str]:
         .join(of_kind, of_kind.c.payout_id == Payout.id, isouter=True)
         .where(Payout.amount_cents + Payout.carry_out_cents != net).limit(limit)
     ):
-        found.append(f"payout {payout_id}: pays {amount} and carries {carry}, its lines come to {total}")
+        found.append(Message(FINDINGS, "payout_not_its_lines", {
+            "payout": payout_id, "amount": money(amount), "carry": money(carry), "total": money(total)}))
     paid = _debits("payout")
     pkey = literal("payout:") + cast(Payout.id, String)
     for payout_id, state, amount, posted in db.session.execute(
@@ -43,5 +54,7 @@ def problems(limit: int = 50) -> list[str]:
         .where(((Payout.state == "paid") & (func.coalesce(paid.c.cents, -1) != Payout.amount_cents))
                | ((Payout.state != "paid") & paid.c.cents.is_not(None))).limit(limit)
     ):
-        found.append(f"payout {payout_id} ({state}, {amount}): the ledger shows {posted} paid")
+        found.append(Message(FINDINGS, "payout_not_posted", {
+            "payout": payout_id, "state": term(PAYOUT_STATES.get(state, state)), "amount": money(amount),
+            "posted": money(posted)}))
     return found

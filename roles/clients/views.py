@@ -11,12 +11,18 @@ from flask_wtf import FlaskForm
 
 from portal import client_billing, i18n, orders, warehouse
 from portal.errors import DomainError, NotFound
-from portal.htmx import redirect, render, wants_fragment
+from portal.htmx import redirect, render, stop_polling
 from portal.inputs import page_number, whole_number
 from roles import order_pages
 from roles.clients import bp
 from roles.clients.forms import BookingForm, ProblemForm, RateForm, WhenForm
 from roles.forms import apply_domain_error
+
+
+@bp.context_processor
+def _loyalty():
+    """The booking form's estimate says from which amount the loyalty discount starts."""
+    return {"loyalty_starts_over": client_billing.FIRST_TIER.cents}
 
 
 @bp.get("/")
@@ -83,12 +89,10 @@ def order(order_id: int):
     """CL-4: status, timeline, worker and photos; the live part polls itself until the order is final."""
     detail = order_pages.detail_or_404(order_id)
     response = render("clients/order.html", "clients/_order_live.html", detail=detail,
-                      kit=warehouse.kit_status(order_id),
+                      kit=warehouse.kit_status(order_id), charge=client_billing.order_charge(order_id),
                       rate_form=RateForm(formdata=None), problem_form=ProblemForm(formdata=None),
                       cancel_form=FlaskForm())
-    if wants_fragment() and detail.final:
-        response.status_code = 286  # htmx: stop polling, nothing more will change
-    return response
+    return stop_polling(response) if detail.final else response  # nothing more will change
 
 
 def _back_to(order_id: int, message: str, category: str = "success"):
@@ -113,7 +117,7 @@ def cancel(order_id: int):
 def _feedback_page(order_id: int, rate_form: RateForm, problem_form: ProblemForm):
     """The order page again with the form's errors next to its fields (200, so htmx swaps it)."""
     return render("clients/order.html", detail=order_pages.detail_or_404(order_id),
-                  kit=warehouse.kit_status(order_id),
+                  kit=warehouse.kit_status(order_id), charge=client_billing.order_charge(order_id),
                   rate_form=rate_form, problem_form=problem_form, cancel_form=FlaskForm())
 
 

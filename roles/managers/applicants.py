@@ -91,7 +91,7 @@ def application(application_id: int, **overrides):
     finished = attempt is not None and attempt.finished_at is not None
     context = {
         "application": app, "attempt": attempt, "service": _services().get(app.service_type_id),
-        "notes": applicants.notes(app.id), "photo": applicants.photo_of(app.id),
+        "notes": applicants.notes(app.id), "note_text": applicants.note_text, "photo": applicants.photo_of(app.id),
         "standing": applicants.standing(attempt) if finished else None,
         "questions": applicants.questions_of(attempt.test_set) if finished else [],
         "answers": applicants.answers_of(attempt.id) if finished else {},

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired
 
 from portal import bets, orders
 from portal.errors import DomainError, NotFound
-from portal.htmx import redirect, render
+from portal.htmx import redirect, render, stop_polling
 from portal.money import Money
 from portal.inputs import page_number
 from roles.forms import MoneyField, apply_domain_error
@@ -76,9 +76,7 @@ def bet_pool(order_id: int):
     slip = _slip(order_id)
     response = render("managers/bets_order.html", "managers/_bet_pool.html", slip=slip,
                       order_id=order_id, polling=True)
-    if slip.book.settled:
-        response.status_code = 286  # htmx: stop polling
-    return response
+    return stop_polling(response) if slip.book.settled else response
 
 
 @bp.post("/bets/orders/<int:order_id>")

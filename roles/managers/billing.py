@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from babel.dates import format_date
 from flask import abort, current_app, flash, request, url_for
 from flask_babel import format_datetime, get_locale, ngettext
 from flask_babel import gettext as _
@@ -64,6 +65,23 @@ class Period:
     def moments(self) -> tuple[datetime, datetime]:
         """The days as the manager reads them: in their own zone."""
         return timezones.day_range(self.since, self.until, i18n.display_zone())
+
+
+@bp.app_template_filter("period_start")
+def period_start(key: str) -> date:
+    """The first day of a billing period key: ``2026-W48`` → its Monday, ``2026-11`` → the 1st."""
+    if "-W" in key:
+        year, week = key.split("-W")
+        return date.fromisocalendar(int(year), int(week), 1)
+    year, month = key.split("-")
+    return date(int(year), int(month), 1)
+
+
+@bp.app_template_filter("month_label")
+def month_label(first_day: date) -> str:
+    """A month as a chart names it: ``Nov 2026`` / ``нояб. 2026``."""
+    language = str(get_locale() or "en")
+    return format_date(first_day, "LLL y", locale=language)
 
 
 def _week_key(day: date) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import abort, current_app, make_response, request
 
 from portal import notifications
@@ -19,6 +21,17 @@ EMAIL_HTML_CSP = "; ".join([
     "style-src 'unsafe-inline'",
     "frame-ancestors 'self'",
 ])
+
+
+def _links_open_outside(html: str) -> str:
+    """A link clicked in the sandboxed frame would load the portal inside the frame, which the
+    portal's own frame-ancestors refuses: nothing seems to happen. Emails kept before their
+    layout said ``<base target="_blank">`` get it here, so every link opens in a new tab."""
+    if re.search(r"<base\b", html, re.I):
+        return html
+    head = re.search(r"<head[^>]*>", html, re.I)
+    at = head.end() if head else 0
+    return html[:at] + '<base target="_blank">' + html[at:]
 
 
 @bp.get("/emails")
@@ -45,7 +58,7 @@ def email(email_id: int):
 def email_html(email_id: int):
     """The HTML body alone, for the sandboxed iframe of the email page."""
     row = notifications.get_email(email_id) or abort(404)
-    response = make_response(row.html_body)
+    response = make_response(_links_open_outside(row.html_body))
     response.headers["Content-Security-Policy"] = EMAIL_HTML_CSP
     response.headers["X-Frame-Options"] = "SAMEORIGIN"  # the portal's default is DENY
     return response

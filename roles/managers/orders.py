@@ -10,7 +10,7 @@ from wtforms import SearchField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from portal import i18n, matching, orders
+from portal import client_billing, i18n, matching, orders
 from portal.htmx import render
 from portal.inputs import page_number
 from roles import order_pages
@@ -69,7 +69,8 @@ def order(order_id: int):
     explanation = matching.explanation_for(order_id)
     ranked = [row["sample_id"] for row in (explanation or {}).get("ranking", [])]
     names = orders.people_names(ranked)
-    return render("managers/orders_view.html", detail=detail, explanation=explanation, names=names)
+    return render("managers/orders_view.html", detail=detail, explanation=explanation, names=names,
+                  charge=client_billing.order_charge(order_id))
 
 
 @bp.get("/orders/<int:order_id>/photos/<any(check_in, report):kind>")

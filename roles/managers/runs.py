@@ -1,20 +1,29 @@
 from __future__ import annotations
 
-from flask import abort, flash, url_for
+from datetime import timedelta
+
+from flask import abort, current_app, flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import events, runs
+from portal import clock, events, runs
 from portal.errors import DomainError
-from portal.htmx import redirect, render, wants_fragment
+from portal.htmx import redirect, render, stop_polling
 from roles.managers import bp
 from roles.managers.forms import EmptyForm
+
+
+def unconfirmed_events() -> int:
+    """Events some part has not confirmed though the sweep would have re-sent them by now."""
+    resend_after = timedelta(seconds=current_app.config["OUTBOX_RESEND_AFTER"])
+    return events.unconfirmed_count(clock.now() - resend_after)
 
 
 @bp.get("/runs")
 def runs_list():
     """Background runs (billing, housekeeping) with their progress."""
-    return render("managers/runs.html", runs=runs.recent_runs(50), form=EmptyForm())
+    return render("managers/runs.html", runs=runs.recent_runs(50), form=EmptyForm(),
+                  unconfirmed=unconfirmed_events())
 
 
 @bp.post("/runs/resend-events")
@@ -36,6 +45,4 @@ def run_progress(run_id: int):
     """A run's progress bar; polling stops (286) once the run has finished."""
     run = runs.get_run(run_id) or abort(404)
     response = render("components/_progress_page.html", "components/_progress.html", run=run)
-    if run.finished and wants_fragment():
-        response.status_code = 286
-    return response
+    return stop_polling(response) if run.finished else response

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -51,7 +52,7 @@ def _edit(form: ServiceTypeForm, service_type_id: int | None, service=None):
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
-            flash(_("%(name)s is saved.", name=saved.name_en), "success")
+            flash(_("%(name)s is saved.", name=saved.name(str(get_locale() or "en"))), "success")
             return redirect(url_for("managers.service_types"))
     return render("managers/service_types_form.html", form=form, service=service)
 

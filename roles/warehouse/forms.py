@@ -24,6 +24,7 @@ class BoardFilterForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.state.choices = [SelectChoice(warehouse.WORKING, _l("To work on")),
+                              SelectChoice(warehouse.DUE_SOON, _l("Not ready, starting within 2 hours")),
                               SelectChoice("all", _l("All kits"))] + [
             SelectChoice(s, warehouse.kit_state_label(s)) for s in warehouse.KIT_STATES]
 

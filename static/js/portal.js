@@ -37,6 +37,20 @@
     if (evt.target.closest("[data-print]")) window.print();
   });
 
+  // The header's link groups are <details>: one open at a time, closed by a click elsewhere.
+  document.addEventListener("click", function (evt) {
+    document.querySelectorAll("details.nav-group[open]").forEach(function (group) {
+      if (!group.contains(evt.target)) group.removeAttribute("open");
+    });
+  });
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key !== "Escape") return;
+    document.querySelectorAll("details.nav-group[open]").forEach(function (group) {
+      group.removeAttribute("open");
+      group.querySelector("summary").focus();
+    });
+  });
+
   // Registration takes the browser's time zone (a hidden field; the server checks the name).
   function fillBrowserZone(root) {
     var zone;
@@ -48,4 +62,31 @@
   }
   fillBrowserZone(document);
   document.addEventListener("htmx:load", function (evt) { fillBrowserZone(evt.target); });
+
+  // Phones: a list's table becomes a stack of cards (static/css/portal.css, below 48rem), each
+  // cell labelled with its column's heading, so nothing scrolls sideways. The labels come from
+  // the table's own <th>, so they are in the page's language; without JavaScript the table
+  // simply scrolls inside its frame as before.
+  function labelCells(root) {
+    root.querySelectorAll(".table-wrap > table").forEach(function (table) {
+      var headings = [];
+      table.querySelectorAll(":scope > thead > tr:first-child > th").forEach(function (th) {
+        for (var i = 0; i < th.colSpan; i++) headings.push(th.textContent.trim());
+      });
+      table.querySelectorAll(":scope > tbody > tr, :scope > tfoot > tr").forEach(function (row) {
+        var column = 0;
+        Array.prototype.forEach.call(row.cells, function (cell) {
+          cell.dataset.label = cell.tagName === "TD" ? headings[column] || "" : "";
+          column += cell.colSpan;
+        });
+      });
+      table.dataset.cards = "";
+    });
+  }
+  // htmx:load comes for the first page and for everything htmx swaps in (filters, polling,
+  // Back and Forward).
+  document.addEventListener("htmx:load", function (evt) {
+    labelCells(evt.detail.elt.parentNode || document);
+  });
+  document.addEventListener("DOMContentLoaded", function () { labelCells(document); });
 })();

@@ -19,8 +19,22 @@ from tests.waiting import wait_for
 
 RESULTS = ROOT / "test-results"  # screenshots; gitignored
 
-# Where each role lands after signing in.
-HOMES = {"manager": "/manager/", "warehouse": "/warehouse/", "client": "/client/", "worker": "/worker/"}
+# Where each role lands after signing in (an applicant, who has no account: the careers site).
+HOMES = {"manager": "/manager/", "warehouse": "/warehouse/", "client": "/client/", "worker": "/worker/",
+         "applicant": "/careers/"}
+
+
+def go_to(page: Page, link: str) -> None:
+    """Follow a header link; a manager's links sit in groups that open on a click first."""
+    header = page.locator("header")
+    # By its text: a link in a closed group is hidden, so not a "link" role until it opens.
+    named = page.locator("a").filter(has_text=re.compile("^" + re.escape(link) + "$"))
+    target = header.locator(named)
+    expect(target).to_have_count(1)  # the page with the link has loaded (after signing in, say)
+    group = header.locator("details.nav-group").filter(has=named)
+    if group.count():
+        group.locator("summary").click()
+    target.click()
 
 
 def emailed_link(to: str, template: str, pattern: str) -> str:
@@ -83,3 +97,23 @@ def screenshot(page: Page, name: str) -> Path:
     # copies onto swapped-in inputs, a CSP violation the page itself never causes.
     page.screenshot(path=path, full_page=True, caret="initial")
     return path
+
+
+# The header's links of each demo account (the last one is the account's own name).
+NAV_LINKS = {
+    "manager": ["Overview", "Orders", "Matching", "People", "Bets", "Quality", "Applicants", "Warehouse", "Billing",
+                "Emails", "Runs", "Marquise Whiskers"],
+    "warehouse": ["Kits", "Barsik Shelves"],
+    "client": ["Dashboard", "Billing", "Tom Tabby"],
+    "worker": ["Job board", "Earnings", "Oliver Paws"],
+    "applicant": ["Work with MCF", "Apply"],  # the public careers site: no account
+}
+
+
+def expect_whole_page(page: Page, role: str, heading: str | re.Pattern) -> None:
+    """The page has its header with the role's navigation and its own heading: not a bare
+    fragment, not an error page."""
+    expect(page.locator("header.site-header .nav-links a")).to_have_text(
+        [re.compile(re.escape(link)) for link in NAV_LINKS[role]])
+    expect(page.locator("main#main h1")).to_have_text(heading)
+    expect(page.locator("footer.site-footer")).to_be_visible()

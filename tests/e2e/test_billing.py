@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from portal import client_billing
 from tests import factories
-from tests.e2e.browsing import sign_in
+from tests.e2e.browsing import go_to, screenshot, sign_in
 from tests.portal.ledger.billing import finish, unpaid_invoice
 from tests.portal.orders.factories import service_type
 
@@ -35,7 +35,7 @@ def test_a_manager_moves_the_clock_to_sunday_and_the_client_sees_the_paid_invoic
     db.session.commit()
 
     sign_in(page, manager.email, factories.PASSWORD)
-    page.get_by_role("link", name="Billing").click()
+    go_to(page, "Billing")
     asked = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.get_by_role("button", name="Demo: move the clock to Sunday 20:00 (UTC)").click()
@@ -44,6 +44,9 @@ def test_a_manager_moves_the_clock_to_sunday_and_the_client_sees_the_paid_invoic
     assert "Weekly invoices will be issued and charged." in asked[0]
     expect(page.get_by_test_id("portal-clock")).to_contain_text("20:01 (UTC)")
     expect(page.get_by_text("Done: 1 of 1")).to_be_visible()  # Sunday's run, done on the way
+    page.reload()
+    expect(page.locator("figure.billing-chart")).to_contain_text("Week, by its Monday")
+    screenshot(page, "billing-manager")
 
     client_context = browser.new_context(base_url=live_server, locale="en-US")
     client_page = client_context.new_page()

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from portal import applicants, clock
 from tests import factories
-from tests.e2e.browsing import HOMES, sign_in
+from tests.e2e.browsing import HOMES, go_to, sign_in
 from tests.e2e.browsing import emailed_link as _link
 from tests.portal.applicants import factories as af
 
@@ -49,7 +49,7 @@ def test_apply_take_the_test_get_hired_and_sign_in(page, browser, live_server, d
     # A manager sends the vacancy's default test set.
     staff = browser.new_context(base_url=live_server, locale="en-US").new_page()
     sign_in(staff, manager.email, factories.PASSWORD)
-    staff.get_by_role("link", name="Applicants").click()
+    go_to(staff, "Applicants")
     staff.get_by_role("link", name="Mia Paws").click()
     expect(staff.get_by_label("Test set")).to_have_value(re.compile(r"\d+"))
     staff.get_by_role("button", name="Email the test link").click()

@@ -16,7 +16,7 @@ PHONE = {"width": 390, "height": 844}
 # email, role, the home's heading, the header's links (the last one is the account's name)
 DEMO_ROLES = [
     ("manager@mcf.test", "manager", "Overview",
-     ["Overview", "Orders", "Matching", "People", "Bets", "Quality", "Applicants", "Warehouse", "Billing", "Emails", "Runs",
+     ["Overview", "Orders", "Warehouse", "Quality", "Matching", "People", "Applicants", "Billing", "Bets", "Emails", "Runs",
       "Marquise Whiskers"]),
     ("warehouse@mcf.test", "warehouse", "Kits to assemble", ["Kits", "Barsik Shelves"]),
     ("client@mcf.test", "client", "Hello, Tom Tabby", ["Dashboard", "Billing", "Tom Tabby"]),
@@ -42,6 +42,25 @@ def test_each_demo_role_signs_in_to_its_own_home_and_out(page, demo, email, role
     expect(page.locator("#flashes")).to_contain_text("You are signed out.")
     page.goto(HOMES[role])
     expect(page).to_have_url(re.compile(r"/login\?next="))
+
+
+def test_the_managers_header_is_one_row_of_groups_that_open_on_a_click(page, demo):
+    sign_in(page, "manager@mcf.test")
+    header = page.locator("header nav")
+    groups = page.locator("header details.nav-group")
+    expect(groups.locator("summary")).to_have_text(["Operations", "People", "Money", "System"])
+    assert header.bounding_box()["height"] < 90  # one row, not three of wrapped links
+    emails = header.get_by_role("link", name="Emails", exact=True)
+    expect(emails).to_be_hidden()
+    groups.filter(has_text="System").locator("summary").click()
+    expect(emails).to_be_visible()
+    screenshot(page, "nav-group-open")
+    page.keyboard.press("Escape")  # closes the group, as a click elsewhere does
+    expect(emails).to_be_hidden()
+    groups.filter(has_text="System").locator("summary").click()
+    emails.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Emails")
+    expect(page.locator("header details.nav-group summary.current")).to_have_text("System")
 
 
 def test_the_client_home_offers_to_request_help(page, demo):

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from portal.db import transaction
 from portal.notifications import deliver_email, queue_email
 from tests import factories
-from tests.e2e.browsing import screenshot, sign_in
+from tests.e2e.browsing import go_to, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -25,7 +25,7 @@ def test_the_email_html_shows_in_its_sandboxed_frame_and_its_link_opens_outside(
 
     sign_in(page, manager.email, factories.PASSWORD)
     expect(page).to_have_url(re.compile(r"/manager/$"))
-    page.get_by_role("link", name="Emails").click()
+    go_to(page, "Emails")
     expect(page.locator("#emails-table")).to_contain_text("tom@example.test")
     screenshot(page, "mail-viewer-list")
     page.get_by_role("link", name="You are invited to the MCF portal").click()

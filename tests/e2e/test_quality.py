@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal import quality
 from tests import factories
-from tests.e2e.browsing import sign_in
+from tests.e2e.browsing import go_to, sign_in
 from tests.portal.bets.factories import accepted_order, fail, kits_handed_out  # noqa: F401
 from tests.waiting import wait_for
 
@@ -28,7 +28,7 @@ def test_a_manager_closes_a_failed_orders_case_and_both_parties_are_emailed(page
     db.session.commit()
 
     sign_in(page, manager.email, factories.PASSWORD)
-    page.get_by_role("link", name="Quality").click()
+    go_to(page, "Quality")
     queue = page.locator("#case-queue")
     expect(queue).to_contain_text("failed")
     queue.get_by_role("link", name=re.compile(r"^#\d+$")).first.click()
@@ -43,7 +43,7 @@ def test_a_manager_closes_a_failed_orders_case_and_both_parties_are_emailed(page
     form.get_by_role("button", name="Close the case and email the result").click()
     expect(page.locator("#case-result")).to_contain_text("The bus never came")
 
-    page.get_by_role("link", name="Emails").click()
+    go_to(page, "Emails")
     for person in (client, worker):
         expect(page.locator("#emails-table")).to_contain_text(person.email)
     expect(page.locator("#emails-table")).to_contain_text(f"What we found about order #{order.id}")

@@ -55,7 +55,7 @@ def test_a_second_run_of_the_consumer_itself_makes_no_second_account(db, hired):
     create_worker(payload, event_id="x")
     create_worker(payload, event_id="y")  # as if the consumer record were lost
     assert _workers(db) == 1
-    log = [n.text for n in applicants.notes(hired.id)]
+    log = [applicants.note_text(n) for n in applicants.notes(hired.id)]
     assert any("could not be created" in text for text in log)
 
 
@@ -112,4 +112,4 @@ def test_an_unreadable_photo_is_refused_by_the_job_and_noted(db):
     db.session.commit()
     assert applicants.check_photo(photo) == "refused"
     assert applicants.photo_of(app.id) is None
-    assert any("could not be read" in n.text for n in applicants.notes(app.id))
+    assert any("could not be read" in applicants.note_text(n) for n in applicants.notes(app.id))

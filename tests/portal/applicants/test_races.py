@@ -4,7 +4,7 @@ clicks start once. Real threads through the real routes, on SQLite and on Postgr
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal import applicants
 from portal.applicants.models import Application, ApplicationNote, Attempt, Question
@@ -20,8 +20,9 @@ MOVED_ON = "This application has moved on meanwhile. Reload the page."
 
 
 def _log_lines(application_id: int, text: str) -> int:
-    return db.session.scalar(select(func.count()).select_from(ApplicationNote).where(
-        ApplicationNote.application_id == application_id, ApplicationNote.text == text))
+    """How many of the application's log lines read ``text`` (in English)."""
+    notes = db.session.scalars(select(ApplicationNote).where(ApplicationNote.application_id == application_id))
+    return sum(1 for note in notes if applicants.note_text(note) == text)
 
 
 def _said(response, message: str) -> bool:

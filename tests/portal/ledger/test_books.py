@@ -92,4 +92,6 @@ def test_the_conservation_check_names_an_invoice_that_does_not_match_its_charges
     finish(client.id, None)
     (invoice_id,) = client_billing.issue_weekly_invoices(client_billing.billing_week(clock.now()))
     db.session.execute(text("UPDATE invoices SET amount_cents = 1"))
-    assert client_billing.problems() == [f"invoice {invoice_id}: 1 but its charges sum to 10000"]
+    (finding,) = client_billing.problems()
+    assert (finding.code, finding.params["invoice"]) == ("invoice_not_its_charges", invoice_id)
+    assert str(finding) == f"Invoice {invoice_id}: 0.01\u00a0CU, but its charges sum to 100.00\u00a0CU."

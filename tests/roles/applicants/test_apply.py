@@ -7,6 +7,7 @@ import re
 
 from sqlalchemy import func, select
 
+from portal import applicants
 from portal.applicants.models import ApplicantPhoto, Application, ApplicationNote
 from portal.notifications import Email
 from tests.roles.applicants.conftest import send
@@ -125,7 +126,7 @@ def test_the_owner_of_the_address_sees_the_new_details_and_confirms_them(client,
     assert _count(db) == 1
     application = db.session.scalar(select(Application))
     assert application.name == "Second Name" and application.times_applied == 2 and application.flagged
-    log = [n.text for n in db.session.scalars(select(ApplicationNote))]
+    log = [applicants.note_text(n) for n in db.session.scalars(select(ApplicationNote))]
     assert any("Applied again (2 times)" in text for text in log)
     new_status = _emails_to(db, "twice@example.test")[-1]
     assert new_status.template == "applicant_received"

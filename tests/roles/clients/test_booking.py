@@ -145,6 +145,14 @@ def test_an_order_that_found_no_worker_leaves_upcoming_and_shows_as_ended(client
     home = client.get("/client/").get_data(as_text=True)
     upcoming, past = home.split('id="past-heading"')
     assert f"/client/orders/{order.id}" not in upcoming and f"/client/orders/{order.id}" in past
-    assert "no worker found" in past and "badge-expired" in past
+    assert "no worker found" in past and "badge-order-expired" in past
     page = client.get(f"/client/orders/{order.id}").get_data(as_text=True)
     assert "You are not charged for it." in page and "Cancel the order" not in page
+
+
+def test_the_estimate_says_where_the_loyalty_discount_starts_in_one_unbreakable_amount(client, login_as, db):
+    login_as("client")
+    service = service_type()
+    estimate = client.get(f"/client/orders/estimate?service_type={service.id}", headers={"HX-Request": "true"})
+    # No-break spaces: "10 000.00 CU" never wraps across two lines on a phone.
+    assert "paid over 10\u00a0000.00\u00a0CU" in estimate.get_data(as_text=True)

@@ -98,3 +98,34 @@ def test_managers_build_a_test_and_a_set_and_choose_a_vacancy_default(client, db
     assert applicants.vacancy_defaults() == {service.id: tset.id}
     page = client.get("/manager/test-sets").get_data(as_text=True)
     assert "Basics" in page and "Tidiness" in page and "20 minutes" in page
+
+
+def _log(page) -> list[str]:
+    html = page.get_data(as_text=True)
+    notes = html[html.index('<ul class="notes">'):html.index("</ul>", html.index('<ul class="notes">'))]
+    return [" ".join(re.sub(r"<[^>]+>", " ", item).split()) for item in re.findall(r"<br>(.*?)</li>", notes, re.S)]
+
+
+def test_the_application_log_reads_in_the_manager_s_language_whoever_caused_each_step(client, login_as, app):
+    from tests import factories
+    from tests.accounts import emails_to
+
+    ru_manager = factories.user("manager", language="ru")
+    application, _ = af.taken(1, manager=ru_manager, questions=2)  # a Russian manager assigned the test
+    af.application(email=application.email, language="ru")  # applied again, from the Russian form,
+    token = re.search(r"/careers/changes/([\w-]+)", emails_to(application.email)[-1].text_body).group(1)
+    applicants.confirm_change(token)  # and confirmed from the emailed link
+    applicants.reject(application.id, "", ru_manager)
+
+    login_as("manager")
+    english = _log(client.get(f"/manager/applicants/{application.id}"))
+    assert english[:3] == ["Rejected.", "Applied again (2 times); the details are updated.",
+                           "Test taken: 1 of 2 points (50%)."]
+    assert english[-1] == "Application received." and any(n.startswith("Test set assigned: Set") for n in english)
+
+    russian_reader = app.test_client()
+    russian_reader.post("/login", data={"email": ru_manager.email, "password": factories.PASSWORD})
+    russian = _log(russian_reader.get(f"/manager/applicants/{application.id}"))
+    assert russian[:3] == ["Кандидату отказано.", "Повторная заявка (2 раза); данные обновлены.",
+                           "Тест пройден: 1 из 2 баллов (50%)."]
+    assert russian[-1] == "Заявка получена."

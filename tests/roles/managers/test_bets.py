@@ -56,6 +56,16 @@ def test_the_leaderboard_shows_net_results_and_the_house_bank(client, login_as, 
     assert "Loser Cat" in page and "−8.00" in page and "The house bank holds 8.00" in page
 
 
+def test_odds_are_written_with_the_reader_s_decimal_separator(client, login_as, db):
+    login_as("manager", language="ru")
+    order = accepted_order()
+    bets.open_book(order.id, order.assigned_at)
+    bets.place_bet(order.id, factories.user("manager"), "failed", Money.cu(30))
+    bets.place_bet(order.id, factories.user("manager"), "completed", Money.cu(10))
+    pool = client.get(f"/manager/bets/orders/{order.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "×4,00" in pool and "×1,33" in pool and "×1.33" not in pool
+
+
 def test_a_stake_past_64_bits_gets_a_message(client, login_as, db):
     login_as("manager")
     order = accepted_order()

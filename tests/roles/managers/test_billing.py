@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import io
 from datetime import timedelta
 
@@ -91,6 +92,21 @@ def test_a_manager_starts_the_weekly_run_and_watches_its_progress(client, login_
     assert "Done: 1 of 1" in page and "2026-W48" in page
 
 
+def test_a_finding_of_the_check_reads_in_the_reader_s_language_whoever_caused_it(client, login_as, db, app):
+    from sqlalchemy import text
+
+    login_as("manager", language="ru")
+    finish(factories.user("client").id, None)
+    (invoice_id,) = client_billing.issue_weekly_invoices(client_billing.billing_week(clock.now()))
+    db.session.execute(text("UPDATE invoices SET amount_cents = 150"))
+    db.session.commit()
+    page = client.get("/manager/billing/check").get_data(as_text=True).replace("\u00a0", " ")
+    assert f"Счёт {invoice_id}: 1,50 CU, а его списания в сумме дают 100,00 CU." in page
+    result = app.test_cli_runner().invoke(args=["check-ledger"])  # the command line: English
+    assert result.exit_code == 1
+    assert f"Invoice {invoice_id}: 1.50 CU, but its charges sum to 100.00 CU." in result.output.replace("\u00a0", " ")
+
+
 def test_the_conservation_check_page_and_command_say_everything_balances(client, login_as, db, app):
     login_as("manager")
     finish(factories.user("client").id, factories.user("worker").id)
@@ -108,7 +124,7 @@ def test_the_check_command_fails_when_an_invoice_does_not_match_its_charges(clie
     db.session.get(client_billing.Invoice, invoice_id).amount_cents += 1
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["check-ledger"])
-    assert result.exit_code == 1 and f"invoice {invoice_id}" in result.output
+    assert result.exit_code == 1 and f"Invoice {invoice_id}:" in result.output
 
 
 def test_the_demo_clock_moves_to_sunday_evening_and_month_end_only_in_demo_mode(client, login_as, db, app):
@@ -131,6 +147,53 @@ def test_the_demo_clock_moves_to_sunday_evening_and_month_end_only_in_demo_mode(
         assert clock.now() == at(2027, 1, 3, 20, 1)
     finally:
         app.config["DEMO"] = False
+
+
+def _chart_words(page: str, title: str) -> list[str]:
+    """The words drawn in the billing chart named ``title``: axis titles and tick labels."""
+    start = page.index(f'aria-label="{title}"')
+    svg = page[start:page.index("</svg>", start)]
+    return [" ".join(t.split()) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+
+
+def test_the_charts_name_their_axes_and_periods_in_words_in_both_languages(client, login_as, db):
+    me = login_as("manager")
+    clock.freeze(at(2026, 11, 24, 10))
+    customer, worker = factories.user("client"), factories.user("worker")
+    finish(customer.id, worker.id, price_cents=12_345)
+    client_billing.issue_weekly_invoices("2026-W48", at(2026, 11, 29, 20))
+    db.session.commit()
+    clock.freeze(at(2026, 12, 2, 10))
+
+    page = client.get("/manager/billing?since=2026-11-01&until=2026-12-02").get_data(as_text=True).replace("\u00a0", " ")
+    words = _chart_words(page, "Invoiced by week (paid part darker)")
+    assert words[0] == "Amount, CU" and words[1] == "123.45 CU" and words[2] == "0"
+    assert "23 Nov" in words  # 2026-W48 by its Monday, not "W48"
+    assert words[-1] == "Week, by its Monday"
+    assert not any(w.startswith("-") or "W4" in w for w in words)
+
+    me.language = "ru"
+    db.session.commit()
+    page = client.get("/manager/billing?since=2026-11-01&until=2026-12-02").get_data(as_text=True).replace("\u00a0", " ")
+    words = _chart_words(page, "Выставлено по неделям (оплаченная часть темнее)")
+    assert words[:3] == ["Сумма, CU", "123,45 CU", "0"] and "23 нояб." in words
+
+
+def test_a_long_range_labels_only_every_few_bars_so_the_labels_do_not_overlap(client, login_as, db):
+    login_as("manager")
+    customer = factories.user("client")
+    for week in range(1, 53):
+        db.session.add(client_billing.Invoice(client_id=customer.id, week_key=f"2026-W{week:02d}", amount_cents=100,
+                                              charge_count=1, state="paid", tries=1, issued_at=clock.now(),
+                                              batch="test"))
+        db.session.add(client_billing.Charge(order_id=90_000 + week, client_id=customer.id, outcome="completed",
+                                             price_cents=100, discount_percent=0, discount_cents=0, amount_cents=100,
+                                             charged_at=clock.now(), week_key=f"2026-W{week:02d}"))
+    db.session.commit()
+    page = client.get("/manager/billing?since=2026-01-01&until=2026-12-28").get_data(as_text=True)
+    words = _chart_words(page, "Invoiced by week (paid part darker)")
+    ticks = words[3:-1]
+    assert 6 <= len(ticks) <= 8 and ticks[0] == "29 Dec"  # 2026-W01 starts on Monday 29 December 2025
 
 
 @pytest.mark.parametrize(("amount", "message"), [

@@ -125,6 +125,38 @@ def test_the_email_html_is_served_sandboxed_and_only_to_our_own_pages(client, lo
     assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
 
 
+def test_links_of_an_email_kept_before_its_layout_opened_them_outside_still_open_in_a_new_tab(client, login_as, db):
+    login_as("manager")
+    [email_id] = _send("tom@example.test")
+    old = get_email(email_id)
+    old.html_body = '<html><head><title>Old</title></head><body><a href="http://x.test/">Set password</a></body></html>'
+    db.session.commit()
+
+    html = client.get(f"/manager/emails/{email_id}/html").get_data(as_text=True)
+    assert html.startswith('<html><head><base target="_blank"><title>Old</title>')
+    # One that has it already is served as it is.
+    [new_id] = _send("ann@example.test")
+    assert client.get(f"/manager/emails/{new_id}/html").get_data(as_text=True) == get_email(new_id).html_body
+
+
+def test_links_in_the_plain_text_open_in_a_new_tab_and_the_text_stays_escaped(client, login_as, db):
+    login_as("manager")
+    [email_id] = _send("tom@example.test")
+    email = get_email(email_id)
+    email.text_body = "Set your password: https://mcf.test/set-password/abc?x=1&y=2\n<b>not bold</b>"
+    db.session.commit()
+    html = client.get(f"/manager/emails/{email_id}").get_data(as_text=True)
+    assert ('<a href="https://mcf.test/set-password/abc?x=1&amp;y=2" rel="noopener" target="_blank">'
+            in html)
+    assert "&lt;b&gt;not bold&lt;/b&gt;" in html
+
+
+def test_the_viewer_finds_emails_by_recipient(client, login_as):
+    login_as("manager")
+    _send("tom@example.test", "ann@example.test", "tomas@example.test")
+    assert _rows(client.get("/manager/emails?q=TOM").data) == ["tomas@example.test", "tom@example.test"]
+
+
 def test_an_unknown_email_is_not_found(client, login_as):
     login_as("manager")
     assert client.get("/manager/emails/999").status_code == 404

@@ -33,6 +33,7 @@ def test_a_failed_orders_case_is_worked_and_closed_from_its_page(client, login_a
     assert len([e for e in db.session.scalars(select(Email)) if e.template.startswith("qc_result")]) == 2
     report = client.get("/manager/quality/report").get_data(as_text=True)
     assert "Traffic" in report and "Plan routes" in report and "<svg" in report
+    assert ">Week, by its Monday<" in report and ">Cases<" in report  # the axes say what they count
 
 
 def test_check_a_random_order_and_set_the_sampling_rate(client, login_as, db):
