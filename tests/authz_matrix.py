@@ -91,6 +91,7 @@ ACCESS: dict[str, str | frozenset[str]] = {
     "clients.save_card": only("client"),
     "clients.remove_card": only("client"),
     "clients.pay_now": only("client"),
+    "clients.invoice": only("client"),
     # workers
     "workers.home": only("worker"),
     "workers.order": only("worker"),
@@ -129,6 +130,7 @@ ACCESS: dict[str, str | frozenset[str]] = {
     "managers.billing_run": only("manager"),
     "managers.give_bonus": only("manager"),
     "managers.billing_check": only("manager"),
+    "managers.invoice": only("manager"),
     "managers.billing_clock": only("manager"),
     "managers.resend_events": only("manager"),
     "managers.pipeline_editor": only("manager"),

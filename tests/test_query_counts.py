@@ -100,6 +100,19 @@ def _kits(n: int, viewer: User) -> None:
         for i, kit_id in enumerate(kit_ids)])
 
 
+def _bulk_orders(n: int, state: str) -> list[int]:
+    """``n`` orders of a new client and service type, in ``state``, starting over the next hours."""
+    now = clock.now()
+    service_id = db.session.execute(insert(ServiceType).returning(ServiceType.id), [dict(
+        code=f"bulk{next(_seq)}", name_en="Bulk chore", name_ru="Работа", base_price_cents=10_000,
+        active=True, created_at=now)]).scalar_one()
+    client_id = factories.user("client").id
+    return list(db.session.scalars(insert(Order).returning(Order.id), [dict(
+        client_id=client_id, service_type_id=service_id, description="Bulk chore", address="1 Bulk Street",
+        starts_at=now + timedelta(hours=i + 1), ends_at=now + timedelta(hours=i + 2), state=state,
+        price_cents=10_000, created_at=now, version=1) for i in range(n)]))
+
+
 def _bets_and_cases(n: int, viewer: User) -> None:
     """Settled books with a bet each, and open quality cases, for the managers' pages."""
     if viewer.role != "manager":
@@ -110,7 +123,14 @@ def _bets_and_cases(n: int, viewer: User) -> None:
     from portal.quality import Case
 
     now = clock.now()
-    first = (db.session.scalar(func.max(BetBook.order_id)) or 0) + 1
+    # Orders taking bets (accepted, not checked in), each with the viewer's bet, for the
+    # overview's "open for betting" and "your open bets".
+    order_ids = _bulk_orders(n, "assigned")
+    db.session.execute(insert(BetBook), [dict(order_id=i, state="open", opened_at=now) for i in order_ids])
+    db.session.execute(insert(Bet), [
+        dict(order_id=i, manager_id=viewer.id, outcome="failed", stake_cents=100, placed_at=now) for i in order_ids])
+    # Settled books of made-up orders, far past every real one.
+    first = max(db.session.scalar(func.max(BetBook.order_id)) or 0, 10_000_000) + 1
     db.session.execute(insert(BetBook), [
         dict(order_id=first + i, state="settled", opened_at=now, settled_at=now, outcome="completed",
              pool_cents=100, house_cents=0) for i in range(n)])
@@ -193,3 +213,43 @@ def test_a_page_runs_as_many_statements_with_1000_rows_as_with_10(client, login_
         assert client.get(page).status_code == 200
     assert many.count == few.count, (
         f"{page}: {few.count} statements with 10 rows, {many.count} with 1 000:\n" + "\n".join(many.statements))
+
+
+def test_an_invoice_page_runs_as_many_statements_with_1000_lines_as_with_10(client, login_as, count_queries, db):
+    """The client's invoice and the managers' view of it, and the client's billing page."""
+    from portal.client_billing import Charge, Invoice
+
+    me = login_as("client")
+    week = "2026-W48"
+    invoice_id = db.session.execute(insert(Invoice).returning(Invoice.id), [dict(
+        client_id=me.id, week_key=week, amount_cents=0, charge_count=0, state="paid", tries=1,
+        issued_at=clock.now(), paid_at=clock.now(), batch="bulk")]).scalar_one()
+
+    def lines(n: int) -> None:
+        db.session.execute(insert(Charge), [dict(
+            order_id=order_id, client_id=me.id, outcome="completed", price_cents=10_000, discount_percent=5,
+            discount_cents=500, amount_cents=9_500, charged_at=clock.now(), week_key=week)
+            for order_id in _bulk_orders(n, "completed")])
+        db.session.commit()
+
+    manager = factories.user("manager")
+    pages = {me: [f"/client/billing/invoices/{invoice_id}", "/client/billing"],
+             manager: [f"/manager/billing/invoices/{invoice_id}"]}
+
+    def counts() -> dict[str, int]:
+        found = {}
+        for viewer, urls in pages.items():
+            client.post("/logout")
+            client.post("/login", data={"email": viewer.email, "password": factories.PASSWORD})
+            for url in urls:
+                with count_queries() as n:
+                    response = client.get(url)
+                assert response.status_code == 200, url
+                found[url] = n.count
+        return found
+
+    lines(10)
+    few = counts()
+    lines(990)
+    assert counts() == few
+    assert client.get(pages[manager][0]).get_data(as_text=True).count("Bulk chore") == 1_000

@@ -8,12 +8,12 @@ and everything here runs in the bets consumers or in a manager's own request.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import case, exists, func, select
 
 from portal import clock, orders
 from portal.bets.models import OUTCOMES, Bet, BetBook
@@ -237,8 +237,10 @@ def house_bank() -> Money:
 
 
 def recent_settlements(page: int = 1, per_page: int = 20):
-    """Settled books, newest first, each with its bets (per order: who gets how much)."""
-    books = db.paginate(select(BetBook).where(BetBook.state == "settled")
+    """Settled books that had bets, newest first, each with its bets (per order: who gets how
+    much); a book nobody bet on settles too, but there is nothing in it to show."""
+    books = db.paginate(select(BetBook).where(BetBook.state == "settled",
+                                              exists().where(Bet.order_id == BetBook.order_id))
                         .order_by(BetBook.settled_at.desc(), BetBook.order_id.desc()),
                         page=max(page, 1), per_page=per_page, error_out=False, count=True)
     ids = [b.order_id for b in books.items]
@@ -248,3 +250,62 @@ def recent_settlements(page: int = 1, per_page: int = 20):
                                       .order_by(Bet.payout_cents.desc(), Bet.id)):
             bets[bet.order_id].append(bet)
     return books, bets
+
+
+@dataclass(frozen=True)
+class OpenBook:
+    """An order taking bets: accepted, its worker not checked in yet."""
+
+    order: orders.Order  # with its service type
+    pool: Money
+    bets: int
+    mine: Bet | None  # the viewing manager's bet on it
+
+    @property
+    def closes_at(self) -> datetime:
+        """Bets close at the check-in, due at the order's start."""
+        return self.order.starts_at
+
+
+@dataclass(frozen=True)
+class MyBet:
+    """One of a manager's bets whose order has not ended yet."""
+
+    bet: Bet
+    order: orders.Order | None
+    is_open: bool  # still changeable; otherwise closed and waiting for the outcome
+
+
+@dataclass(frozen=True)
+class OpenBetting:
+    books: list[OpenBook]  # closing soonest first
+    more: int  # open books past the page's cap
+    mine: list[MyBet]  # the manager's unsettled bets, soonest order first
+
+
+def open_betting(manager_id: int, limit: int = 100) -> OpenBetting:
+    """The orders open for betting with their pools, and ``manager_id``'s bets not settled yet
+    (three queries, whatever the number of books)."""
+    pools = db.session.execute(
+        select(BetBook.order_id, func.coalesce(func.sum(Bet.stake_cents), 0), func.count(Bet.id))
+        .outerjoin(Bet, Bet.order_id == BetBook.order_id)
+        .where(BetBook.state == "open").group_by(BetBook.order_id)).all()
+    mine = db.session.execute(
+        select(Bet, BetBook.state).join(BetBook, BetBook.order_id == Bet.order_id)
+        .where(Bet.manager_id == manager_id, BetBook.state != "settled")).all()
+    known = orders.orders_by_id(sorted({row[0] for row in pools} | {bet.order_id for bet, _ in mine}))
+    my_bet = {bet.order_id: bet for bet, _ in mine}
+
+    def taking_bets(order_id: int, book_state: str) -> bool:
+        # The book closes when order.started is handled; the order's own state is asked too,
+        # as placing a bet does, so a book whose check-in is on its way is not offered.
+        order = known.get(order_id)
+        return book_state == "open" and order is not None and order.state == "assigned"
+
+    books = sorted((OpenBook(known[order_id], Money(int(pool)), count, my_bet.get(order_id))
+                    for order_id, pool, count in pools if taking_bets(order_id, "open")),
+                   key=lambda b: (b.closes_at, b.order.id))
+    far = datetime.max.replace(tzinfo=UTC)  # a bet whose order is unknown sorts last
+    bets = sorted((MyBet(bet, known.get(bet.order_id), taking_bets(bet.order_id, state)) for bet, state in mine),
+                  key=lambda m: (m.order.starts_at if m.order else far, m.bet.order_id))
+    return OpenBetting(books[:limit], max(len(books) - limit, 0), bets)

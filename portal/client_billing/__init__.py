@@ -10,7 +10,7 @@ from portal.client_billing.weeks import BILLING_WEEKS, billing_week, week_cutoff
 from portal.client_billing.loyalty import FIRST_TIER, loyalty_discount_percent, next_tier, paid_total
 from portal.client_billing.checks import problems
 from portal.client_billing.models import INVOICE_STATES, Charge, Invoice, PaymentAttempt, PaymentCard
-from portal.client_billing.queries import Statement, order_charge, statement
+from portal.client_billing.queries import InvoiceLines, Statement, invoice_lines, invoices_of, order_charge, statement
 from portal.client_billing.reports import WeekRevenue, revenue_by_week, unpaid_invoice_count, unpaid_invoices
 from portal.client_billing.payments import (
     MAX_TRIES, TEST_CARDS, UnpaidInvoice, card_of, charge_new_invoice, failure_label, issued, may_book, pay_invoice,
@@ -22,7 +22,8 @@ __all__ = [
     "INVOICE_STATES", "MAX_TRIES", "TEST_CARDS", "UnpaidInvoice", "Charge", "Invoice", "PaymentAttempt", "PaymentCard",
     "BILLING_WEEKS", "billing_week", "week_cutoff", "card_of", "charge_key", "charge_order", "failure_label", "issue_weekly_invoices", "issued",
     "loyalty_discount_percent", "may_book", "next_tier", "order_charge", "paid_total", "pay_invoice", "provider",
-    "record_outcome", "remove_card", "require_may_book", "retries_due", "save_card", "Statement", "statement", "upcoming",
+    "record_outcome", "remove_card", "require_may_book", "retries_due", "save_card", "InvoiceLines", "Statement",
+    "invoice_lines", "invoices_of", "statement", "upcoming",
     "WeekRevenue", "revenue_by_week", "unpaid_invoice_count", "unpaid_invoices",
     "charge_new_invoice", "oldest_uninvoiced_week", "week_invoices",
 ]

@@ -197,5 +197,5 @@ def _email(invoice: Invoice, template: str) -> None:
     notifications.queue_email(
         client.email, template, client.language, time_zone=client.time_zone, name=client.name, invoice=invoice,
         tries_left=max(MAX_TRIES - invoice.tries, 0), failure=failure_label(invoice.last_failure),
-        link=external_url("clients.billing"),
+        link=external_url("clients.billing"), invoice_link=external_url("clients.invoice", invoice_id=invoice.id),
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from portal import clock
 from portal.client_billing.charges import upcoming
@@ -14,6 +16,7 @@ from portal.client_billing.models import Charge, Invoice, PaymentCard
 from portal.client_billing.payments import card_of, may_book
 from portal.client_billing.weeks import BILLING_WEEKS
 from portal.db import db
+from portal.errors import NotFound
 from portal.money import Money
 
 
@@ -39,9 +42,9 @@ def statement(client_id: int, page: int = 1, per_page: int = 20) -> Statement:
         upcoming=total_upcoming, upcoming_count=count, paid_total=paid,
         discount_percent=loyalty_discount_percent(paid), next_tier=next_tier(paid),
         card=card_of(client_id), may_book=may_book(client_id),
-        invoices=list(db.session.scalars(select(Invoice).where(Invoice.client_id == client_id)
-                                         .order_by(Invoice.week_key.desc()).limit(52))),
-        charges=db.paginate(select(Charge).where(Charge.client_id == client_id)
+        invoices=invoices_of(client_id),
+        # Each charge links to its invoice: the invoice id comes in the same query.
+        charges=db.paginate(select(Charge).options(undefer(Charge.invoice_id)).where(Charge.client_id == client_id)
                             .order_by(Charge.charged_at.desc(), Charge.id.desc()),
                             page=page, per_page=per_page, error_out=False),
         invoiced_at=BILLING_WEEKS.next_due_after(clock.now()),
@@ -52,3 +55,41 @@ def order_charge(order_id: int) -> Charge | None:
     """What a finished order was actually charged (one query); None until it is, and for
     orders that are never charged (failed ones)."""
     return db.session.scalar(select(Charge).where(Charge.order_id == order_id))
+
+
+def invoices_of(client_id: int, limit: int = 52) -> list[Invoice]:
+    """The client's invoices of the last year or so, newest week first (one query)."""
+    return list(db.session.scalars(select(Invoice).where(Invoice.client_id == client_id)
+                                   .order_by(Invoice.week_key.desc()).limit(limit)))
+
+
+@dataclass
+class InvoiceLines:
+    """One invoice as its page shows it: the invoice, its charges (one per order) and totals."""
+
+    invoice: Invoice
+    lines: list[Charge]  # oldest first
+
+    @property
+    def price(self) -> Money:
+        return Money(sum(c.price_cents for c in self.lines))
+
+    @property
+    def discount(self) -> Money:
+        return Money(sum(c.discount_cents for c in self.lines))
+
+    @property
+    def charged(self) -> Money:
+        return Money(sum(c.amount_cents for c in self.lines))
+
+
+def invoice_lines(invoice_id: int, client_id: int | None = None) -> InvoiceLines:
+    """An invoice and the charges on it (two queries). With ``client_id`` only that client's
+    invoice is found: another client's is as absent as one that does not exist."""
+    invoice = db.session.get(Invoice, invoice_id)
+    if invoice is None or (client_id is not None and invoice.client_id != client_id):
+        raise NotFound(_l("There is no such invoice."))
+    lines = list(db.session.scalars(
+        select(Charge).where(Charge.client_id == invoice.client_id, Charge.week_key == invoice.week_key)
+        .order_by(Charge.charged_at, Charge.id)))
+    return InvoiceLines(invoice, lines)

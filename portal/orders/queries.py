@@ -166,6 +166,15 @@ def order_photo(order_id: int, kind: str, viewer: User) -> OrderPhoto:
 
 
 
+def orders_by_id(order_ids: list[int]) -> dict[int, Order]:
+    """The given orders with their service type, in one query (for pages of other contexts that
+    list orders by id: invoice lines, betting books); ids of no order are left out."""
+    if not order_ids:
+        return {}
+    return {o.id: o for o in db.session.scalars(
+        select(Order).options(joinedload(Order.service_type)).where(Order.id.in_(order_ids)))}
+
+
 def people_names(user_ids: list[int]) -> dict[int, str]:
     """Names of the given accounts in one query (matching's explanation speaks in ids)."""
     if not user_ids:

@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
-from portal import client_billing
+from portal import client_billing, orders
 from portal.errors import DomainError
 from portal.htmx import redirect, render
 from portal.inputs import page_number
@@ -41,6 +41,15 @@ def billing_upcoming():
     """The live "this Sunday" box (polled)."""
     return render("clients/_billing_upcoming.html", "clients/_billing_upcoming.html",
                   statement=client_billing.statement(current_user.id))
+
+
+@bp.get("/billing/invoices/<int:invoice_id>")
+def invoice(invoice_id: int):
+    """An invoice of the client's own, line by line, to keep or print (another's is not found)."""
+    bill = client_billing.invoice_lines(invoice_id, client_id=current_user.id)
+    return render("clients/billing_invoice.html", bill=bill, client=current_user,
+                  orders=orders.orders_by_id([c.order_id for c in bill.lines]),
+                  failure_label=client_billing.failure_label)
 
 
 @bp.post("/billing/card")

@@ -111,9 +111,11 @@ def withdraw_bet(order_id: int):
 
 @bp.get("/bets")
 def bets_overview():
-    """The leaderboard, the house bank and, per settled order, who gets how much."""
+    """What takes bets now and this manager's open bets; the leaderboard, the house bank and,
+    per settled order that had bets, who gets how much."""
     board = bets.leaderboard()
     books, placed = bets.recent_settlements(page_number())
     ids = {t.manager_id for t in board} | {b.manager_id for rows in placed.values() for b in rows}
-    return render("managers/bets.html", board=board, house=bets.house_bank(), books=books,
+    return render("managers/bets.html", betting=bets.open_betting(current_user.id),
+                  board=board, house=bets.house_bank(), books=books,
                   placed=placed, names=orders.people_names(sorted(ids)))

@@ -16,7 +16,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal import client_billing, clock, demo, i18n, ledger, runs, timezones, worker_billing
+from portal import client_billing, clock, demo, i18n, ledger, orders, people, runs, timezones, worker_billing
 from portal.errors import DomainError
 from portal.money import Money
 from portal.htmx import redirect, render
@@ -192,6 +192,15 @@ def give_bonus():
             flash(_("Bonus of %(amount)s given.", amount=amount.format(str(get_locale()))), "success")
             return redirect(url_for("managers.billing"))
     return _page(form, status=422)
+
+
+@bp.get("/billing/invoices/<int:invoice_id>")
+def invoice(invoice_id: int):
+    """Any client's invoice, line by line, as the client sees it (opened from the reports)."""
+    bill = client_billing.invoice_lines(invoice_id)
+    return render("managers/billing_invoice.html", bill=bill, client=people.get_user(bill.invoice.client_id),
+                  orders=orders.orders_by_id([c.order_id for c in bill.lines]),
+                  failure_label=client_billing.failure_label)
 
 
 @bp.get("/billing/check")

@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import people
+from portal import client_billing, people
 from portal.errors import DomainError
 from portal.htmx import redirect, render
 from portal.inputs import page_number
@@ -31,7 +31,8 @@ def people_list():
 def person(user_id: int):
     """One account, with its worker profile and the deactivate / reactivate button."""
     user = people.get_person(user_id) or abort(404)
-    return render("managers/person.html", user=user, form=EmptyForm())
+    invoices = client_billing.invoices_of(user.id) if user.role == "client" else []
+    return render("managers/person.html", user=user, form=EmptyForm(), invoices=invoices)
 
 
 def _set_active(user_id: int, active: bool):

@@ -32,6 +32,11 @@
     }
   }, true);
 
+  // "Print" buttons (the invoice page): the browser's own print, styled by @media print.
+  document.addEventListener("click", function (evt) {
+    if (evt.target.closest("[data-print]")) window.print();
+  });
+
   // The header's link groups are <details>: one open at a time, closed by a click elsewhere.
   document.addEventListener("click", function (evt) {
     document.querySelectorAll("details.nav-group[open]").forEach(function (group) {

@@ -85,3 +85,31 @@ def test_a_declined_card_shows_the_failure_and_blocks_booking_until_paid(page, d
 
     page.goto("/client/orders/new")
     expect(page.get_by_role("button", name="Book and find a worker")).to_be_visible()
+
+
+def test_a_client_opens_an_invoice_from_the_billing_page_and_prints_it_without_the_navigation(page, db):
+    from portal import clock
+    from tests.portal.ledger.billing import at
+
+    customer = factories.user("client", name="Tom Tabby")
+    clock.freeze(at(2026, 11, 24, 10))
+    finish(customer.id, None, price_cents=12_345)
+    finish(customer.id, None, price_cents=6_000, outcome="cancelled")
+    (invoice_id,) = client_billing.issue_weekly_invoices("2026-W48")
+    db.session.commit()
+
+    sign_in(page, customer.email, factories.PASSWORD)
+    page.get_by_role("link", name="Billing").click()
+    page.get_by_role("link", name=f"Invoice No. {invoice_id}").click()
+    expect(page).to_have_url(re.compile(rf"/client/billing/invoices/{invoice_id}$"))
+    expect(page.get_by_role("heading", name=f"Invoice No. {invoice_id}")).to_be_visible()
+    lines = page.locator(".invoice-lines tbody tr")
+    expect(lines).to_have_count(2)
+    expect(page.locator(".invoice-lines tfoot")).to_contain_text("183.45")
+    expect(page.get_by_role("button", name="Print or save as PDF")).to_be_visible()
+
+    page.emulate_media(media="print")  # what the browser prints
+    expect(page.locator(".site-header")).to_be_hidden()
+    expect(page.get_by_role("button", name="Print or save as PDF")).to_be_hidden()
+    expect(page.get_by_role("button", name="Pay now")).to_be_hidden()
+    expect(page.locator(".invoice-lines tfoot")).to_be_visible()

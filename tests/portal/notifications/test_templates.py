@@ -57,7 +57,7 @@ SAMPLES = {
     "kit_ready": {"name": "Tom", "link": "http://portal.test/worker/orders/42", "warehouse_address": "1 Depot Road",
                   "pick_up_by": datetime(2026, 3, 2, 8, 0, tzinfo=UTC),
                   "kit": SimpleNamespace(order_id=42, address="7 Catnip Lane", starts_at=_ORDER.starts_at)},
-    "invoice_issued": _INVOICE_EMAIL,
+    "invoice_issued": _INVOICE_EMAIL | {"invoice_link": "http://portal.test/client/billing/invoices/7"},
     "payment_succeeded": _INVOICE_EMAIL,
     "payment_failed": _INVOICE_EMAIL | {"tries_left": 2, "failure": "the card was declined"},
     "payout_paid": {"name": "Tom", "link": "http://portal.test/worker/earnings", "payout": SimpleNamespace(
@@ -94,6 +94,8 @@ def test_every_email_renders_in_every_language(app, db, monkeypatch, template, l
         assert "%(" not in part  # every placeholder filled in, also in translations
         if "link" in context:
             assert context["link"] in part
+        if "invoice_link" in context:  # the invoice's own page, to keep or print
+            assert context["invoice_link"] in part
     assert app.config["PUBLIC_URL"] in text and app.config["PUBLIC_URL"] in html  # the shared footer
 
 

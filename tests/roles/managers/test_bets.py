@@ -1,5 +1,6 @@
 """The bet slip on the managers' order page and the leaderboard."""
 
+
 import pytest
 
 from portal import bets, clock
@@ -74,3 +75,76 @@ def test_a_stake_past_64_bits_gets_a_message(client, login_as, db):
     assert response.status_code == 200
     assert "At most 10 000.00 CU." in response.get_data(as_text=True).replace("\u00a0", " ")
     assert bets.book_view(order.id).bets == []
+
+
+def _section(page: str, table_id: str) -> str:
+    start = page.index(f'id="{table_id}"')
+    return page[start:page.index("</table>", start)]
+
+
+def test_the_overview_lists_the_orders_open_for_betting_and_the_manager_s_open_bets(client, login_as, db):
+    from zoneinfo import ZoneInfo
+
+    from tests.portal.bets.factories import check_in
+    from tests.portal.orders.factories import book, service_type
+
+    me = login_as("manager", time_zone="Europe/Berlin")
+    tom = factories.user("manager", name="Tom")
+    windows = service_type(name_en="Window washing")
+
+    def accepted(hours_ahead: float, service=None):
+        factories.user("worker")
+        order = book(service=service, hours_ahead=hours_ahead)
+        bets.open_book(order.id, order.assigned_at)
+        return order
+
+    later, sooner = accepted(5), accepted(3)
+    started = accepted(4, windows)  # its worker checks in: bets close
+    settled = accepted(6)
+    bets.place_bet(later.id, tom, "failed", Money.cu(30))
+    bets.place_bet(later.id, me, "completed", Money.cu(10))
+    bets.place_bet(started.id, me, "completed", Money.cu(7))
+    cancel(settled)
+    bets.settle_book(settled.id, "cancelled", clock.now())
+    check_in(started)  # the book is still open until order.started is handled: the order says closed
+    later_starts = later.starts_at.astimezone(ZoneInfo("Europe/Berlin"))
+
+    page = client.get("/manager/bets").get_data(as_text=True)
+
+    open_books = _section(page, "open-books")
+    assert f"Order #{later.id}<" in open_books and f"Order #{sooner.id}<" in open_books
+    assert f"Order #{started.id}<" not in open_books and f"Order #{settled.id}<" not in open_books
+    assert open_books.index(f"Order #{sooner.id}<") < open_books.index(f"Order #{later.id}<")  # closes first
+    row = open_books[open_books.index(f"Order #{later.id}<"):].split("</tr>")[0]
+    assert "40.00" in row and f"{later_starts.day} {later_starts:%b %Y, %H:%M}" in row
+    assert "10.00\xa0CU on completed" in row
+    mine = _section(page, "my-open-bets")
+    assert f"Order #{later.id}<" in mine and "open: you may change it" in mine
+    assert f"Order #{started.id}<" in mine and "closed: waiting for the outcome" in mine
+    assert "Window washing" in mine and f"Order #{settled.id}<" not in mine
+
+
+def test_with_no_bets_the_overview_says_so_plainly(client, login_as, db):
+    login_as("manager")
+    nobody = accepted_order()
+    bets.open_book(nobody.id, nobody.assigned_at)
+    cancel(nobody)
+    bets.settle_book(nobody.id, "cancelled", clock.now())
+    page = client.get("/manager/bets").get_data(as_text=True)
+    assert "No order with bets has been settled yet." in page and f"Order #{nobody.id}<" not in page
+    assert "No order takes bets now" in page and "You have no open bets." in page
+
+
+def test_an_order_nobody_bet_on_is_not_listed_among_the_settlements(client, login_as, db):
+    login_as("manager")
+    nobody, somebody = accepted_order(), accepted_order()
+    for order in (nobody, somebody):
+        bets.open_book(order.id, order.assigned_at)
+    bets.place_bet(somebody.id, factories.user("manager", name="Lucky Cat"), "cancelled", Money.cu(5))
+    for order in (nobody, somebody):
+        cancel(order)
+        bets.settle_book(order.id, "cancelled", clock.now())
+    page = client.get("/manager/bets").get_data(as_text=True)
+    settlements = page[page.index("Who gets how much"):]
+    assert f"Order #{somebody.id}<" in settlements and "Lucky Cat" in settlements
+    assert f"Order #{nobody.id}<" not in settlements and "Nobody bet on it" not in page
