@@ -167,7 +167,8 @@ def test_a_form_that_succeeds_lands_on_the_page_it_redirects_to(client, login_as
 @pytest.mark.parametrize(("action", "page"), [
     ("/worker/orders/38/check-in", "/worker/orders/38"),
     ("/worker/orders/38/finish", "/worker/orders/38"),
-    ("/client/billing/invoices/5/pay", "/client/billing"),
+    ("/client/billing/invoices/5/pay", "/client/billing/invoices/5"),  # the invoice page
+    ("/client/billing/card/remove", "/client/billing"),
     ("/client/orders/7/rate", "/client/orders/7"),
     ("/manager/matching/steps/3/move", "/manager/matching"),
     ("/manager/billing/runs/weekly", "/manager/billing"),
