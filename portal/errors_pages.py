@@ -39,7 +39,7 @@ def _bare_500() -> str:
 
 def page_above(path: str) -> str | None:
     """The nearest URL above ``path`` that answers GET: ``/worker/orders/38`` for
-    ``/worker/orders/38/check-in``, ``/client/billing`` for ``/client/billing/invoices/5/pay``."""
+    ``/worker/orders/38/check-in``, ``/client/billing`` for ``/client/billing/card/remove``."""
     adapter = current_app.url_map.bind_to_environ(request.environ)
     parts = path.rstrip("/").split("/")
     while len(parts) > 1:
