@@ -9,7 +9,6 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from portal import clock, ledger
-from portal.db import db
 from portal.money import Money
 from tests import factories
 from tests.conftest import ON_POSTGRES

@@ -1,9 +1,7 @@
 import io
-from datetime import timedelta
 
 import pytest
 
-from portal import clock, orders
 from tests import factories
 from tests.portal.orders.factories import book, photo, refresh
 from tests.portal.warehouse.factories import issued_kit
