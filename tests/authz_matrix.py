@@ -111,6 +111,7 @@ ACCESS: dict[str, str | frozenset[str]] = {
     "managers.person": only("manager"),
     "managers.deactivate": only("manager"),
     "managers.reactivate": only("manager"),
+    "managers.set_skills": only("manager"),
     "managers.new_staff": only("manager"),
     "managers.new_worker": only("manager"),
     "managers.photo": only("manager"),

@@ -11,8 +11,8 @@ from portal.orders.operations import (
 )
 from portal.orders.pricing import Estimate, estimate, order_price
 from portal.orders.queries import (
-    OrderDetail, OrderFilters, can_see, client_orders, count_orders, order_detail, order_photo, orders_by_id,
-    people_names,
+    OrderDetail, OrderFilters, ProblemReport, can_see, client_orders, count_orders, order_counts, order_detail,
+    order_photo, orders_by_id, people_names, problem_reports, recent_orders,
     search_orders, worker_orders,
 )
 from portal.orders.records import worker_record
@@ -29,6 +29,7 @@ __all__ = [
     "create_service_type", "entry_label", "estimate", "expire_unmatched", "expire_unmatched_orders", "fail_no_show", "fail_no_shows",
     "finish_order", "get_service_type", "kit_is_issued", "list_service_types", "match_order",
     "no_show_deadline", "order_detail", "order_photo", "orders_by_id", "order_price", "overdue_order_ids", "people_names",
+    "ProblemReport", "order_counts", "problem_reports", "recent_orders",
     "rate_order", "rebook_order", "record_kit_issued", "report_problem", "search_orders", "state_label",
     "update_service_type", "waiting_order_ids", "worker_orders", "worker_record",
 ]

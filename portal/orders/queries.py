@@ -180,3 +180,36 @@ def people_names(user_ids: list[int]) -> dict[int, str]:
     if not user_ids:
         return {}
     return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all())
+
+
+# --- a person's record (the managers' page of one client or worker) -----------------------
+
+def order_counts(*, client_id: int | None = None, worker_id: int | None = None) -> dict[str, int]:
+    """How many of one person's orders are in each state, in one grouped query."""
+    mine = Order.client_id == client_id if client_id is not None else Order.worker_id == worker_id
+    return dict(db.session.execute(select(Order.state, func.count()).where(mine).group_by(Order.state)).all())
+
+
+def recent_orders(*, client_id: int | None = None, worker_id: int | None = None, limit: int = 10) -> list[Order]:
+    """One person's latest orders by start, any state, with their people and service type."""
+    mine = Order.client_id == client_id if client_id is not None else Order.worker_id == worker_id
+    return list(db.session.scalars(_with_people(select(Order).where(mine))
+                                   .order_by(Order.starts_at.desc(), Order.id.desc()).limit(limit)).unique())
+
+
+@dataclass(frozen=True)
+class ProblemReport:
+    order: Order
+    comment: str
+    reported_at: object  # an aware datetime
+
+
+def problem_reports(*, client_id: int | None = None, worker_id: int | None = None,
+                    limit: int = 10) -> list[ProblemReport]:
+    """The latest problems a client reported, or that were reported about a worker's orders."""
+    mine = Order.client_id == client_id if client_id is not None else Order.worker_id == worker_id
+    rows = db.session.execute(
+        _with_people(select(Order, Feedback).join(Feedback, Feedback.order_id == Order.id))
+        .where(mine, Feedback.kind == "problem")
+        .order_by(Feedback.created_at.desc(), Order.id.desc()).limit(limit)).unique().all()
+    return [ProblemReport(row.Order, row.Feedback.comment, row.Feedback.created_at) for row in rows]

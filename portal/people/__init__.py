@@ -37,6 +37,7 @@ from portal.people.accounts import (
     session_deactivated,
     session_user,
     set_active,
+    set_skills,
     set_language,
     set_password_with_token,
     update_profile,
@@ -53,6 +54,6 @@ __all__ = [
     "authenticate", "carry_sessions_over", "change_password", "close_session", "confirm_registration", "counts_by_role", "create_manager",
     "demo_logins", "get_person", "get_photo", "get_user", "invite_staff", "normalize_email",
     "open_session", "password_token_user", "pending_registration", "purge_expired", "register_client", "request_registration", "search_people",
-    "session_deactivated", "session_user", "set_active", "set_language", "set_password_with_token", "update_profile",
+    "session_deactivated", "session_user", "set_active", "set_skills", "set_language", "set_password_with_token", "update_profile",
     "valid_email", "worker_photo", "worker_profile",
 ]

@@ -288,13 +288,14 @@ def add_worker(
     email, name, language = valid_email(email), _valid_name(name), _valid_language(language)
     if age is not None and not 0 <= age <= 40:
         raise DomainError(_l("Age is 0 to 40 years."), field="age")
+    strengths, weaknesses = _valid_skills(strengths or [], weaknesses or [])
     clean = reencode(photo) if photo else None  # CPU work before the transaction starts
     with transaction():
         user = _new_account("worker", email, name, language)
         db.session.add(WorkerProfile(
             user_id=user.id, age=age, breed=breed.strip(), fur_colour=fur_colour.strip(),
             photo_id=store_photo(clean).id if clean else None,
-            strengths=list(strengths or []), weaknesses=list(weaknesses or []), about=about.strip(),
+            strengths=strengths, weaknesses=weaknesses, about=about.strip(),
         ))
         publish("worker.added", _public(user) | {"by": by.id if by else None})
         notifications.queue_email(user.email, "worker_welcome", user.language, name=user.name,
@@ -634,6 +635,32 @@ def change_password(user_id: int, old: str, new: str, keep_token: str | None = N
 
 
 # --- managers ------------------------------------------------------------------------
+
+def _valid_skills(strengths: list[str], weaknesses: list[str]) -> tuple[list[str], list[str]]:
+    """Service-type codes, each once; a type is a strength or a weakness, never both."""
+    strengths, weaknesses = sorted(set(strengths or [])), sorted(set(weaknesses or []))
+    if set(strengths) & set(weaknesses):
+        raise DomainError(_l("A service type is either a strength or a weakness, not both."), field="weaknesses")
+    return strengths, weaknesses
+
+
+def set_skills(worker_id: int, strengths: list[str], weaknesses: list[str], by: User) -> WorkerProfile:
+    """A manager corrects what hiring learned: the service types a worker is strong or weak at.
+
+    Matching reads them at the next match (a weakness rules the worker out of that type).
+    """
+    strengths, weaknesses = _valid_skills(strengths, weaknesses)
+    with transaction():
+        profile = locked(WorkerProfile, WorkerProfile.user_id == worker_id)
+        if profile is None:
+            raise NotFound(_l("There is no such worker."))
+        if (sorted(profile.strengths or []), sorted(profile.weaknesses or [])) == (strengths, weaknesses):
+            return profile
+        profile.strengths, profile.weaknesses = strengths, weaknesses
+        publish("worker.skills_changed", {"id": worker_id, "strengths": strengths,
+                                          "weaknesses": weaknesses, "by": by.id})
+    return profile
+
 
 def set_active(user_id: int, active: bool, by: User) -> User:
     """A manager deactivates (or reactivates) an account; deactivation signs it out everywhere."""

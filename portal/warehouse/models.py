@@ -54,6 +54,7 @@ class Kit(db.Model):
                         name="known_state"),
         Index("ix_warehouse_kits_state_starts", "state", "starts_at"),
         Index("ix_warehouse_kits_starts", "starts_at"),
+        Index("ix_warehouse_kits_worker_issued", "worker_id", "state", "issued_at"),
     )
 
 

@@ -94,3 +94,20 @@ def kit_issued(order_id: int) -> bool:
     """Has the warehouse handed this order's kit to the worker? (The worker's check-in asks.)"""
     return db.session.scalar(
         select(Kit.id).where(Kit.order_id == order_id, Kit.state == "issued")) is not None
+
+
+@dataclass(frozen=True)
+class Pickups:
+    """A worker's kit pick-ups: how many in all, and the latest ones."""
+
+    count: int
+    latest: list[Kit]
+
+
+def pickups_of(worker_id: int, limit: int = 10) -> Pickups:
+    """The kits handed to a worker, newest first (two queries, whatever their number)."""
+    issued = (Kit.worker_id == worker_id, Kit.state == "issued")
+    count = db.session.scalar(select(func.count()).select_from(Kit).where(*issued)) or 0
+    latest = list(db.session.scalars(select(Kit).where(*issued)
+                                     .order_by(Kit.issued_at.desc(), Kit.id.desc()).limit(limit)))
+    return Pickups(count, latest)

@@ -42,3 +42,9 @@ def statement(worker_id: int) -> Statement:
     carried = Money(payouts[0].carry_out_cents) if payouts else Money.zero()
     return Statement(lines, of("earning"), of("bonus"), of("fine"), carried, payouts,
                      paid_out_at=PAYOUT_MONTHS.next_due_after(clock.now()))
+
+
+def recent_lines(worker_id: int, kinds: tuple[str, ...], limit: int = 10) -> list[Line]:
+    """A worker's latest lines of these kinds (fines, bonuses), paid out or not, newest first."""
+    return list(db.session.scalars(select(Line).where(Line.worker_id == worker_id, Line.kind.in_(kinds))
+                                   .order_by(Line.booked_at.desc(), Line.id.desc()).limit(limit)))

@@ -67,9 +67,3 @@ def bonuses(since: datetime, until: datetime, limit: int = 500) -> list[Bonus]:
     ).all()
     return [Bonus(r.id, r.worker_id, r.name, Money(r.amount_cents), r.reason, r.given_by_name, r.booked_at)
             for r in rows]
-
-
-def worker_by_email(email: str) -> int | None:
-    """The id of the active or inactive worker with this email (the bonus form names them so)."""
-    return db.session.scalar(select(people.User.id).where(
-        people.User.email == people.normalize_email(email or ""), people.User.role == "worker"))

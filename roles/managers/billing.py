@@ -13,15 +13,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import Optional
 
 from portal import client_billing, clock, demo, i18n, ledger, orders, people, runs, timezones, worker_billing
 from portal.errors import DomainError
 from portal.money import Money
 from portal.htmx import redirect, render
 from portal.spreadsheets import csv_response
-from roles.forms import DayField, MoneyField, apply_domain_error
+from roles.forms import DayField
 from roles.managers import bp
 from roles.managers.forms import EmptyForm
 
@@ -38,14 +37,6 @@ class RangeForm(FlaskForm):
 
     since = DayField(_l("From"), validators=[Optional()])
     until = DayField(_l("To"), validators=[Optional()])
-
-
-class BonusForm(FlaskForm):
-    worker = StringField(_l("Worker's email"), validators=[DataRequired(_l("Enter the worker's email."))])
-    amount = MoneyField(_l("Amount (CU)"), validators=[DataRequired(_l("Enter an amount."))],
-                        minimum=Money(1), maximum=worker_billing.MAX_BONUS)
-    reason = TextAreaField(_l("Why"), validators=[DataRequired(_l("Say why the bonus is given.")),
-                                                  Length(max=500)])
 
 
 @dataclass(frozen=True)
@@ -104,14 +95,13 @@ def _reports(period: Period) -> dict:
     )
 
 
-def _page(bonus_form: BonusForm | None = None, status: int = 200):
+def _page():
     form = RangeForm(request.args)
     form.validate()
     period = _period(form)
-    response = render("managers/billing.html", form=form, period=period, bonus_form=bonus_form or BonusForm(),
+    response = render("managers/billing.html", form=form, period=period,
                       button=EmptyForm(), runs=_billing_runs(), failure_label=client_billing.failure_label,
                       jumps=_jumps() if current_app.config["DEMO"] else None, **_reports(period))
-    response.status_code = status
     return response
 
 
@@ -173,25 +163,6 @@ def billing_run(kind: str):
     else:
         flash(_("Started; the progress is below."), "success")
     return redirect(url_for("managers.billing"))
-
-
-@bp.post("/billing/bonuses")
-def give_bonus():
-    """BI-5: credit a worker with a reason; who gave it is recorded."""
-    form = BonusForm()
-    if form.validate_on_submit():
-        try:
-            worker_id = worker_billing.worker_by_email(form.worker.data)
-            if worker_id is None:
-                raise DomainError(_l("There is no worker with this email."), field="worker")
-            amount = form.amount.money
-            worker_billing.give_bonus(worker_id, amount, form.reason.data, by=current_user)
-        except DomainError as exc:
-            apply_domain_error(form, exc)
-        else:
-            flash(_("Bonus of %(amount)s given.", amount=amount.format(str(get_locale()))), "success")
-            return redirect(url_for("managers.billing"))
-    return _page(form, status=422)
 
 
 @bp.get("/billing/invoices/<int:invoice_id>")

@@ -1,19 +1,24 @@
-"""People admin: list, search, view, invite staff, add workers, deactivate."""
+"""People admin: list, search, invite staff, add workers, deactivate, and each person's record:
+what a manager needs to decide about a worker (outcomes, rating, fines, earnings, skills, kits,
+bonuses) or a client (orders, invoices, what they paid, their loyalty tier, problems)."""
 
 from __future__ import annotations
 
 from flask import abort, current_app, flash, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import client_billing, people
-from portal.errors import DomainError
+from portal import client_billing, orders, people, warehouse, worker_billing
+from portal.errors import DomainError, NotFound
 from portal.htmx import redirect, render
 from portal.inputs import page_number
 from roles.forms import apply_domain_error
 from roles.managers import bp
-from roles.managers.forms import EmptyForm, StaffForm, WorkerForm
+from roles.managers.forms import BonusForm, EmptyForm, SkillsForm, StaffForm, WorkerForm
 from roles.photos import photo_response
+
+RECENT = 10  # rows of each list on a person's record; the full lists are a link away
 
 
 @bp.get("/people")
@@ -29,10 +34,96 @@ def people_list():
 
 @bp.get("/people/<int:user_id>")
 def person(user_id: int):
-    """One account, with its worker profile and the deactivate / reactivate button."""
+    """One account and its record, with the deactivate / reactivate button."""
+    return _person_page(user_id)
+
+
+def _offer_service_types(form) -> list:
+    service_types = orders.list_service_types()
+    form.offer_service_types(service_types, str(get_locale() or "en"))
+    return service_types
+
+
+def _person_page(user_id: int, skills_form: SkillsForm | None = None, bonus_form: BonusForm | None = None,
+                 status: int = 200):
     user = people.get_person(user_id) or abort(404)
-    invoices = client_billing.invoices_of(user.id) if user.role == "client" else []
-    return render("managers/person.html", user=user, form=EmptyForm(), invoices=invoices)
+    record = {}
+    if user.role == "worker":
+        record = _worker_record(user, skills_form, bonus_form)
+    elif user.role == "client":
+        record = _client_record(user)
+    response = render("managers/person.html", user=user, form=EmptyForm(), **record)
+    response.status_code = status
+    return response
+
+
+def _worker_record(user, skills_form: SkillsForm | None, bonus_form: BonusForm | None) -> dict:
+    """A constant number of queries whatever the worker's history (one per part of the record)."""
+    profile = user.worker_profile
+    if skills_form is None:
+        skills_form = SkillsForm(formdata=None, strengths=profile.strengths if profile else [],
+                                 weaknesses=profile.weaknesses if profile else [])
+    _offer_service_types(skills_form)
+    return dict(
+        counts=orders.order_counts(worker_id=user.id),
+        record=orders.worker_record(user.id),
+        recent=orders.recent_orders(worker_id=user.id, limit=RECENT),
+        problems=orders.problem_reports(worker_id=user.id, limit=RECENT),
+        statement=worker_billing.statement(user.id),
+        fines_and_bonuses=worker_billing.recent_lines(user.id, ("fine", "bonus"), limit=RECENT),
+        pickups=warehouse.pickups_of(user.id, limit=RECENT),
+        skills_form=skills_form,
+        bonus_form=bonus_form or BonusForm(formdata=None),
+    )
+
+
+def _client_record(user) -> dict:
+    paid = client_billing.paid_total(user.id)
+    return dict(
+        counts=orders.order_counts(client_id=user.id),
+        recent=orders.recent_orders(client_id=user.id, limit=RECENT),
+        problems=orders.problem_reports(client_id=user.id, limit=RECENT),
+        invoices=client_billing.invoices_of(user.id),
+        paid_total=paid,
+        discount_percent=client_billing.loyalty_discount_percent(paid),
+        next_tier=client_billing.next_tier(paid),
+    )
+
+
+@bp.post("/people/<int:user_id>/skills")
+def set_skills(user_id: int):
+    """Correct what hiring learned: the service types the worker is strong or weak at."""
+    form = SkillsForm()
+    _offer_service_types(form)
+    if form.validate_on_submit():
+        try:
+            people.set_skills(user_id, form.strengths.data, form.weaknesses.data, by=current_user)
+        except NotFound:
+            abort(404)
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            flash(_("Skills saved: matching uses them from the next order."), "success")
+            return redirect(url_for("managers.person", user_id=user_id, _anchor="skills"))
+    return _person_page(user_id, skills_form=form, status=422)
+
+
+@bp.post("/people/<int:user_id>/bonus")
+def give_bonus(user_id: int):
+    """BI-5: credit this worker with a reason; who gave it is recorded."""
+    form = BonusForm()
+    if form.validate_on_submit():
+        amount = form.amount.money
+        try:
+            worker_billing.give_bonus(user_id, amount, form.reason.data, by=current_user)
+        except NotFound:
+            abort(404)
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            flash(_("Bonus of %(amount)s given.", amount=amount.format(str(get_locale()))), "success")
+            return redirect(url_for("managers.person", user_id=user_id, _anchor="money"))
+    return _person_page(user_id, bonus_form=form, status=422)
 
 
 def _set_active(user_id: int, active: bool):
@@ -81,13 +172,15 @@ def new_staff():
 def new_worker():
     """Add a worker by hand (hiring will do this from accepted applicants)."""
     form = WorkerForm()
+    _offer_service_types(form)
     if form.validate_on_submit():
         try:
             user = people.add_worker(
                 form.email.data, form.name.data, form.language.data, age=form.age.data,
                 breed=form.breed.data or "", fur_colour=form.fur_colour.data or "",
                 photo=form.photo.data.read() if form.photo.data else None,
-                about=form.about.data or "", by=current_user,
+                about=form.about.data or "", strengths=form.strengths.data, weaknesses=form.weaknesses.data,
+                by=current_user,
             )
         except DomainError as exc:
             apply_domain_error(form, exc)

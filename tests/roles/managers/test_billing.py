@@ -60,18 +60,20 @@ def test_payouts_by_month_show_earnings_fines_and_bonuses(client, login_as, db):
     assert rows[1] == ["2026-11", "1", "60.00", "5.00", "40.00", "25.00", "25.00", "0.00"]
 
 
-def test_a_bonus_is_given_with_who_and_why_and_refused_without_a_reason(client, login_as, db):
+def test_a_bonus_is_given_from_the_workers_page_with_who_and_why_and_refused_without_a_reason(client, login_as, db):
     me = login_as("manager")
     worker = factories.user("worker")
-    refused = client.post("/manager/billing/bonuses", data={"worker": worker.email, "amount": "10", "reason": " "})
+    bonus = f"/manager/people/{worker.id}/bonus"
+    refused = client.post(bonus, data={"amount": "10", "reason": " "})
     assert refused.status_code == 422 and b"Say why the bonus is given." in refused.data
-    unknown = client.post("/manager/billing/bonuses", data={"worker": "nobody@x.test", "amount": "10", "reason": "Nice"})
-    assert b"There is no worker with this email." in unknown.data
-    done = client.post("/manager/billing/bonuses", data={"worker": worker.email.upper(), "amount": "12,50",
-                                                         "reason": "Caught the mouse"}, follow_redirects=True)
-    assert "Bonus of 12.50" in done.get_data(as_text=True).replace("\u00a0", " ")
+    assert client.post(f"/manager/people/{me.id}/bonus", data={"amount": "10", "reason": "Nice"}).status_code == 404
+    assert client.post("/manager/people/999999/bonus", data={"amount": "10", "reason": "Nice"}).status_code == 404
+    done = client.post(bonus, data={"amount": "12,50", "reason": "Caught the mouse"}, follow_redirects=True)
+    page = done.get_data(as_text=True).replace("\u00a0", " ")
+    assert "Bonus of 12.50" in page and "Caught the mouse" in page  # back on the worker's record
     (line,) = worker_billing.statement(worker.id).lines
     assert (line.amount_cents, line.reason, line.given_by_name) == (1250, "Caught the mouse", me.name)
+    assert b"Choose a worker" in client.get("/manager/billing").data  # no email to type any more
 
 
 def test_a_manager_starts_the_weekly_run_and_watches_its_progress(client, login_as, db, jobs_worker):
@@ -204,7 +206,7 @@ def test_a_long_range_labels_only_every_few_bars_so_the_labels_do_not_overlap(cl
 def test_a_bonus_amount_out_of_bounds_gets_a_message_and_gives_nothing(client, login_as, db, amount, message):
     login_as("manager")
     worker = factories.user("worker")
-    refused = client.post("/manager/billing/bonuses", data={"worker": worker.email, "amount": amount, "reason": "Hm"})
+    refused = client.post(f"/manager/people/{worker.id}/bonus", data={"amount": amount, "reason": "Hm"})
     assert refused.status_code == 422
     assert message in refused.get_data(as_text=True).replace("\u00a0", " ")
     assert worker_billing.statement(worker.id).lines == []
