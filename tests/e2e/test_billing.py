@@ -113,3 +113,30 @@ def test_a_client_opens_an_invoice_from_the_billing_page_and_prints_it_without_t
     expect(page.get_by_role("button", name="Print or save as PDF")).to_be_hidden()
     expect(page.get_by_role("button", name="Pay now")).to_be_hidden()
     expect(page.locator(".invoice-lines tfoot")).to_be_visible()
+
+
+def test_a_manager_gives_a_bonus_from_the_workers_record_after_confirming(page, live_server, db):
+    manager = factories.user("manager", name="Marquise Whiskers")
+    factories.user("worker", name="Oliver Paws")
+    db.session.commit()
+
+    sign_in(page, manager.email, factories.PASSWORD)
+    go_to(page, "People")
+    page.get_by_role("link", name="Oliver Paws").click()
+    expect(page.get_by_role("heading", name="This month's earnings")).to_be_visible()
+    page.get_by_label("Amount (CU)").fill("7,50")
+    page.get_by_label("Why").fill("Caught the mouse")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="Give the bonus").click()
+    assert asked and "cannot be taken back" in asked[0]
+    expect(page.get_by_text("No fines or bonuses yet.")).to_be_visible()  # dismissed: nothing given
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Give the bonus").click()
+    expect(page.get_by_text("Bonus of 7.50 CU given.")).to_be_visible()
+    expect(page.locator("#money")).to_contain_text("Caught the mouse")
+    page.go_back()
+    page.go_forward()
+    page.reload()
+    expect(page.locator("#money")).to_contain_text("Caught the mouse")

@@ -52,9 +52,27 @@ def _within_screen(locator) -> bool:
     return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
 
 
-def test_pages_read_without_sideways_scrolling_on_a_phone(browser, live_server, demo):
-    wide = {}
-    for email, urls in PAGES.items():  # one test: the demo data takes seconds to load
+def _demo_record_ids(app) -> dict[str, int]:
+    """The demo worker's and client's ids, for their records' URLs."""
+    from portal import people
+    from portal.db import db
+
+    with app.app_context():
+        try:
+            return {role: people.search_people(role, f"{role}@mcf.test", 1).items[0].id for role in ("worker", "client")}
+        finally:
+            db.session.remove()
+
+
+# A person's record has the widest tables a manager reads (a test of its own: time limits).
+RECORDS = {email: ["/manager/people/{worker}", "/manager/people/{client}"]
+           for email in ("manager@mcf.test", "manager.ru@mcf.test")}
+
+
+@pytest.mark.parametrize("pages", [PAGES, RECORDS], ids=["pages", "records"])
+def test_pages_read_without_sideways_scrolling_on_a_phone(app, browser, live_server, demo, pages):
+    wide, ids = {}, _demo_record_ids(app)
+    for email, urls in pages.items():  # one test: the demo data takes seconds to load
         context = browser.new_context(base_url=live_server, locale="en-US", viewport=PHONE, is_mobile=True,
                                       has_touch=True)
         page = context.new_page()
@@ -62,7 +80,7 @@ def test_pages_read_without_sideways_scrolling_on_a_phone(browser, live_server, 
             sign_in(page, email)
             expect(page).to_have_url(re.compile(re.escape(HOMES[ROLES[email]]) + "$"))
             for url in urls:
-                page.goto(url)
+                page.goto(url.format(**ids))
                 expect(page.locator("main h1")).to_be_visible()
                 if scrolling := _sideways(page):
                     wide[f"{email} {url}"] = scrolling
