@@ -66,3 +66,40 @@ def dispute_charge(charge_id: int):
     return disputes.dispute_line(lambda: client_billing.statement_charge(current_user.id, charge_id),
                                  url_for("clients.billing"))
 
+
+@bp.post("/billing/card")
+def save_card():
+    """Add or replace the card (the sandbox keeps a token; we keep brand and last four)."""
+    form = CardForm()
+    if form.validate_on_submit():
+        try:
+            card = client_billing.save_card(current_user.id, form.number.data)
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            flash(_("Card %(brand)s ending %(last4)s saved.", brand=card.brand, last4=card.last4), "success")
+            return redirect(url_for("clients.billing"))
+    return _page(form)
+
+
+@bp.post("/billing/card/remove")
+def remove_card():
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    client_billing.remove_card(current_user.id)
+    flash(_("Card removed."), "success")
+    return redirect(url_for("clients.billing"))
+
+
+@bp.post("/billing/invoices/<int:invoice_id>/pay")
+def pay_now(invoice_id: int):
+    """"Pay now": charge an unpaid invoice at once with the card on file."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    invoice = client_billing.pay_invoice(invoice_id, by_client=current_user.id)
+    if invoice.state == "paid":
+        flash(_("Paid. Thank you!"), "success")
+    else:
+        flash(_("The payment did not go through: %(reason)s.",
+                reason=client_billing.failure_label(invoice.last_failure)), "error")
+    return redirect(url_for("clients.billing"))
