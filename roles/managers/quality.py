@@ -77,8 +77,8 @@ class DecisionForm(FlaskForm):
         SelectChoice("confirm", _l("Confirm the line as it is")),
         SelectChoice("correct", _l("Correct it in the disputer's favour"))],
         validators=[DataRequired(_l("Choose: confirm or correct."))])
-    amount = MoneyField(_l("Correction"), maximum=worker_billing.MAX_BONUS, minimum=Money(1),
-                        validators=[Optional()])
+    # Not Optional(): it would stop the check below that a correction names its amount.
+    amount = MoneyField(_l("Correction"), maximum=worker_billing.MAX_BONUS, minimum=Money(1))
     note = TextAreaField(_l("Why (the disputer reads this)"),
                          validators=[DataRequired(_l("Say why.")), Length(max=quality.MAX_REASON)])
 
@@ -169,8 +169,10 @@ def _case_page(case: quality.Case, result: ResultForm | None = None, status: int
         try:
             detail = orders.order_detail(case.order_id, current_user)
         except NotFound:
-            abort(404)
-        explanation = matching.explanation_for(case.order_id)
+            if not case.is_dispute:  # a dispute's line stands on its own
+                abort(404)
+        else:
+            explanation = matching.explanation_for(case.order_id)
     ranked = [row["sample_id"] for row in (explanation or {}).get("ranking", [])]
     history = orders.worker_orders(case.worker_id, per_page=10).past if case.worker_id else None
     record = orders.worker_record(case.worker_id) if case.worker_id else None
