@@ -7,11 +7,11 @@ from datetime import date
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import DateField, EmailField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, ValidationError
 
-from portal import people
+from portal import people, quality
 from portal.errors import DomainError
 from portal.i18n import LANGUAGES
 from portal.inputs import MAX_ID, whole_number
@@ -122,3 +122,11 @@ class MoneyField(StringField):
         if money > self.maximum:
             raise ValidationError(_l("At most %(max)s.", max=self.maximum.format(locale)))
         self.money = money
+
+
+class DisputeForm(FlaskForm):
+    """A client or a worker disputes a line of their statement (SPEC §14)."""
+
+    reason = TextAreaField(_l("What is wrong with this line?"),
+                           validators=[DataRequired(_l("Say what is wrong with this line.")),
+                                       Length(max=quality.MAX_REASON)])

@@ -26,8 +26,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.routing import AnyConverter
 
-from portal import applicants, people, runs
+from portal import applicants, client_billing, people, runs, worker_billing
 from portal.db import db
+from portal.money import Money
 from portal.notifications import Email
 from tests import factories
 from tests.portal.applicants import factories as applicant_factories
@@ -92,6 +93,7 @@ ACCESS: dict[str, str | frozenset[str]] = {
     "clients.remove_card": only("client"),
     "clients.pay_now": only("client"),
     "clients.invoice": only("client"),
+    "clients.dispute_charge": only("client"),
     # workers
     "workers.home": only("worker"),
     "workers.order": only("worker"),
@@ -99,6 +101,8 @@ ACCESS: dict[str, str | frozenset[str]] = {
     "workers.finish": only("worker"),
     "workers.photo": only("worker"),
     "workers.earnings": only("worker"),
+    "workers.dispute_line": only("worker"),
+    "workers.dispute_payout": only("worker"),
     # warehouse (managers look at the kits too)
     "warehouse.home": only("warehouse", "manager"),
     "warehouse.start_assembling": only("warehouse", "manager"),
@@ -152,6 +156,7 @@ ACCESS: dict[str, str | frozenset[str]] = {
     "managers.quality_case": only("manager"),
     "managers.assign_case": only("manager"),
     "managers.close_case": only("manager"),
+    "managers.decide_dispute": only("manager"),
     "managers.quality_causes": only("manager"),
     "managers.switch_cause": only("manager"),
     "managers.quality_report": only("manager"),
@@ -229,6 +234,19 @@ def _change_token() -> str:
 _links: dict[str, str] = {}
 
 
+def _own_line(visitor) -> int:
+    """A bonus on the visitor's statement if they are a worker (else on a new worker's)."""
+    worker = visitor if visitor and visitor.role == "worker" else factories.user("worker")
+    return worker_billing.give_bonus(worker.id, Money.cu(5), "Sample", by=factories.user("manager")).id
+
+
+def _own_charge(visitor) -> int:
+    """A charge on the visitor's statement if they are a client (else on a new client's)."""
+    client = visitor if visitor and visitor.role == "client" else factories.user("client")
+    return client_billing.charge_order({"order_id": 900_000 + next(_seq), "client_id": client.id,
+                                        "price_cents": 1_000, "outcome": "completed"}).id
+
+
 SAMPLES: dict[str | tuple[str, str], Callable[[people.User | None], object]] = {
     "filename": lambda visitor: "css/portal.css",
     "token": lambda visitor: _password_link_token(),
@@ -251,6 +269,8 @@ SAMPLES: dict[str | tuple[str, str], Callable[[people.User | None], object]] = {
     "test_set_id": lambda visitor: applicant_factories.test_set(applicant_factories.skill_test()).id,
     ("managers.remove_question", "question_id"): lambda visitor: applicant_factories.skill_test().questions[0].id,
     "kit_id": lambda visitor: warehouse_factories.new_kit().id,
+    "line_id": _own_line,
+    "charge_id": _own_charge,
 }
 
 DUMMY_ID = 987_654  # an argument without a sample: no such object, the right role gets 404

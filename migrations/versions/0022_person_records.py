@@ -1,14 +1,14 @@
 """people's records: a worker's kit pick-ups are read newest first on their page
 
 Revision ID: 0022_person_records
-Revises: 0012_note_codes
+Revises: 0021_disputes
 """
 from __future__ import annotations
 
 from alembic import op
 
 revision = '0022_person_records'
-down_revision = '0012_note_codes'
+down_revision = '0021_disputes'
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,8 @@ Other packages use only what is named here. Money moves only through ``portal.le
 """
 
 from portal.client_billing.charges import (
-    charge_key, charge_order, issue_weekly_invoices, oldest_uninvoiced_week, upcoming, week_invoices,
+    charge_key, charge_order, credit_client, issue_weekly_invoices, line_key, oldest_uninvoiced_week,
+    statement_charge, upcoming, week_invoices,
 )
 from portal.client_billing.weeks import BILLING_WEEKS, billing_week, week_cutoff
 from portal.client_billing.loyalty import FIRST_TIER, loyalty_discount_percent, next_tier, paid_total
@@ -25,5 +26,5 @@ __all__ = [
     "record_outcome", "remove_card", "require_may_book", "retries_due", "save_card", "InvoiceLines", "Statement",
     "invoice_lines", "invoices_of", "statement", "upcoming",
     "WeekRevenue", "revenue_by_week", "unpaid_invoice_count", "unpaid_invoices",
-    "charge_new_invoice", "oldest_uninvoiced_week", "week_invoices",
+    "charge_new_invoice", "credit_client", "line_key", "statement_charge", "oldest_uninvoiced_week", "week_invoices",
 ]

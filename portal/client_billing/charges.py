@@ -7,11 +7,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import exists, func, literal, select, text
 
+from flask_babel import lazy_gettext as _l
+
 from portal import clock, ledger
 from portal.client_billing.loyalty import loyalty_discount_percent, paid_total
 from portal.client_billing.models import Charge, Invoice, on_its_invoice
 from portal.client_billing.weeks import billing_week
 from portal.db import db, transaction
+from portal.errors import NotFound
 from portal.money import Money
 
 CHARGED_OUTCOMES = ("completed", "cancelled")
@@ -50,6 +53,36 @@ def charge_order(payload: dict) -> Charge | None:
 
 def charge_key(order_id: int) -> str:
     return f"charge:order:{order_id}"
+
+
+def line_key(charge: Charge) -> str:
+    """The ledger entry a charge or a credit was posted as."""
+    return charge_key(charge.order_id) if charge.order_id is not None else f"credit:{charge.id}"
+
+
+def statement_charge(client_id: int, charge_id: int) -> ledger.StatementLine:
+    """The client's own charge (or credit), to dispute; another client's is not found."""
+    charge = db.session.get(Charge, charge_id)
+    if charge is None or charge.client_id != client_id:
+        raise NotFound(_l("There is no such charge on your statement."))
+    return ledger.StatementLine(line_key(charge), "credit" if charge.order_id is None else "charge",
+                                Money(charge.amount_cents), client_id, "client", charge.charged_at, charge.order_id)
+
+
+def credit_client(client_id: int, amount: Money, note: str) -> Charge:
+    """A dispute decided for the client: a credit line (a negative charge) on the client's next
+    invoice, posted as its own entry (the disputed charge and its posting stay as they were).
+    The caller holds the lock that makes it happen once (the dispute's case)."""
+    with transaction():
+        now = clock.now()
+        credit = Charge(order_id=None, client_id=client_id, outcome="credit", price_cents=-amount.cents,
+                        discount_percent=0, discount_cents=0, amount_cents=-amount.cents, note=note,
+                        charged_at=now, week_key=_open_week(now))
+        db.session.add(credit)
+        db.session.flush()
+        ledger.post(line_key(credit), "credit", [
+            (ledger.CORRECTIONS, amount), (ledger.client_account(client_id), -amount)], memo=note)
+    return credit
 
 
 def issue_weekly_invoices(week_key: str, cutoff: datetime | None = None) -> list[int]:

@@ -18,11 +18,11 @@ FINDINGS = Words({
 INVOICE_STATES = {"open": N_("being charged"), "paid": N_("paid"), "unpaid": N_("unpaid")}
 
 
-def _posted(kind: str):
-    """The debits of each ledger entry of ``kind``, by key."""
+def _posted(*kinds: str):
+    """The debits of each ledger entry of these kinds, by key."""
     return (select(ledger.Entry.key.label("key"), func.sum(ledger.Posting.amount_cents).label("cents"))
             .join(ledger.Posting, ledger.Posting.entry_id == ledger.Entry.id)
-            .where(ledger.Entry.kind == kind, ledger.Posting.amount_cents > 0)
+            .where(ledger.Entry.kind.in_(kinds), ledger.Posting.amount_cents > 0)
             .group_by(ledger.Entry.key).subquery())
 
 
@@ -30,12 +30,14 @@ def problems(limit: int = 50) -> list[Message]:
     """What does not balance (codes and amounts, read in the reader's language); an empty list
     when everything does."""
     found: list[Message] = []
-    charges = _posted("charge")
-    key = literal("charge:order:") + cast(Charge.order_id, String)
+    charges = _posted("charge", "credit")
+    # As ``line_key`` names them: a charge by its order, a credit (negative) by its own id.
+    key = func.coalesce(literal("charge:order:") + cast(Charge.order_id, String),
+                        literal("credit:") + cast(Charge.id, String))
     for order_id, amount, price, posted in db.session.execute(
         select(Charge.order_id, Charge.amount_cents, Charge.price_cents, charges.c.cents)
         .join(charges, charges.c.key == key, isouter=True)
-        .where(func.coalesce(charges.c.cents, -1) != Charge.price_cents).limit(limit)
+        .where(func.coalesce(charges.c.cents, -1) != func.abs(Charge.price_cents)).limit(limit)
     ):
         found.append(Message(FINDINGS, "charge_not_posted", {
             "order": order_id, "amount": money(amount), "price": money(price), "posted": money(posted)}))

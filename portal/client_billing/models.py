@@ -12,14 +12,17 @@ INVOICE_STATES = ("open", "paid", "unpaid")  # unpaid: the last automatic try fa
 
 
 class Charge(db.Model):
-    """What one finished order costs its client (BI-1); one per order."""
+    """What one finished order costs its client (BI-1); one per order. Or a credit (no order,
+    a negative amount): a dispute decided for the client, taken off the next invoice."""
 
     __tablename__ = "client_charges"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    order_id: Mapped[int] = mapped_column(Integer, unique=True)
+    order_id: Mapped[int | None] = mapped_column(Integer, unique=True, nullable=True)
     client_id: Mapped[int] = mapped_column(Integer)
-    outcome: Mapped[str] = mapped_column(String(20))  # completed, cancelled
+    outcome: Mapped[str] = mapped_column(String(20))  # completed, cancelled, credit
+    # A credit's reason, as the manager who decided the dispute wrote it.
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
     price_cents: Mapped[int] = mapped_column(BigInteger)
     discount_percent: Mapped[int] = mapped_column(Integer)
     discount_cents: Mapped[int] = mapped_column(BigInteger)

@@ -7,7 +7,7 @@ contexts move money in and out of the house bank through the same small interfac
 
 from portal.ledger.attempts import UNKNOWN_RETRY_AFTER, begin_try, end_try
 from portal.ledger.books import (
-    BANK, BONUSES, DISCOUNTS, FINES, REVENUE, WORKER_COSTS, Unbalanced, balance, balances,
+    BANK, BONUSES, CORRECTIONS, DISCOUNTS, FINES, REVENUE, WORKER_COSTS, StatementLine, Unbalanced, balance, balances,
     client_account, entry_amounts, post, total_of_all_postings, unbalanced_entries, worker_account,
 )
 from portal.ledger.models import Account, Entry, Posting
@@ -18,9 +18,9 @@ from portal.ledger.providers import (
 from portal.ledger.sql import insert_once, insert_select_once
 
 __all__ = [
-    "BANK", "BONUSES", "DECLINED", "DISCOUNTS", "ERROR", "FINES", "REVENUE", "SUCCEEDED",
+    "BANK", "BONUSES", "CORRECTIONS", "DECLINED", "DISCOUNTS", "ERROR", "FINES", "REVENUE", "SUCCEEDED",
     "UNKNOWN_RETRY_AFTER", "WORKER_COSTS", "Account", "begin_try", "end_try", "Entry", "call_once", "Outcome", "OutcomeUnknown", "Posting", "Provider",
-    "Sandbox", "Unbalanced", "balance", "balances", "client_account", "entry_amounts",
+    "Sandbox", "StatementLine", "Unbalanced", "balance", "balances", "client_account", "entry_amounts",
     "insert_once", "insert_select_once", "post", "sandbox_token", "script_next_calls",
     "total_of_all_postings", "unbalanced_entries", "worker_account",
 ]

@@ -20,6 +20,7 @@ BANK = "bank"                  # money in (payments) and out (payouts)
 WORKER_COSTS = "worker_costs"  # workers' 60 % (debit)
 FINES = "fines"                # fines taken from workers (credit)
 BONUSES = "bonuses"            # managers' bonuses to workers (debit)
+CORRECTIONS = "corrections"    # disputes decided for the client or the worker (debit)
 
 
 def client_account(client_id: int) -> str:
@@ -30,6 +31,20 @@ def client_account(client_id: int) -> str:
 def worker_account(worker_id: int) -> str:
     """Negative balance: what the house owes the worker."""
     return f"worker:{worker_id}"
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    """A line of a client's or a worker's statement as its owner may dispute it: the ledger
+    entry behind it (``key``), what it is, its signed amount as the statement shows it, whose it is."""
+
+    key: str
+    kind: str            # earning, fine, bonus, correction, payout, charge, credit
+    amount: Money
+    owner_id: int
+    owner_role: str      # client or worker
+    booked_at: datetime
+    order_id: int | None = None
 
 
 class Unbalanced(ValueError):

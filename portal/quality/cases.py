@@ -221,6 +221,8 @@ def close_case(case_id: int, by: User, *, client_contacted: bool, findings: str,
         case = _locked_case(case_id)
         if case.state != "open":
             raise Conflict(_l("This case is closed already."))
+        if case.is_dispute:
+            raise Conflict(_l("A dispute is decided by confirming or correcting its line."))
         cause = db.session.get(Cause, cause_id) if cause_id else None
         if cause is None or not cause.active:
             raise DomainError(_l("Choose a cause from the list."), field="cause")

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
-)
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import UTCDateTime, db
 
-# Why a case was opened: the order's bad end, the client's complaint, or a check.
-REASONS = ("cancelled", "failed", "problem", "random", "sampled")
+# Why a case was opened: the order's bad end, the client's complaint, a check, or a client or
+# worker disputing a line of their statement.
+REASONS = ("cancelled", "failed", "problem", "random", "sampled", "dispute")
 CASE_STATES = ("open", "closed")
+DISPUTE_OUTCOMES = ("confirmed", "corrected")
+_NOT_A_DISPUTE = text("reason <> 'dispute'")
+_OPEN = text("state = 'open'")
 
 
 class FinishedOrder(db.Model):
@@ -65,11 +67,13 @@ class Case(db.Model):
     __tablename__ = "qc_cases"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    order_id: Mapped[int] = mapped_column(Integer, index=True)
+    # None for a dispute of a line without an order (a bonus, a payout, a credit).
+    order_id: Mapped[int | None] = mapped_column(Integer, index=True, nullable=True)
     reason: Mapped[str] = mapped_column(String(20))
     state: Mapped[str] = mapped_column(String(10), default="open")
-    # The order's facts from its event, so the queue needs no other context.
-    client_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # The order's facts from its event, so the queue needs no other context. A dispute names
+    # only the disputer's side: a worker's line is between the worker and the house.
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     service_type: Mapped[str] = mapped_column(String(40))
     complaint: Mapped[str] = mapped_column(Text, default="")
@@ -83,15 +87,33 @@ class Case(db.Model):
     worker_at_fault: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     closed_at = mapped_column(UTCDateTime, nullable=True)
     closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    # A dispute: the statement line (its ledger entry), as it stood when disputed, and by whom.
+    entry_key: Mapped[str | None] = mapped_column(ForeignKey("ledger_entries.key"), nullable=True)
+    line_kind: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    line_cents: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    disputed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    # The decision: the line confirmed, or corrected by a new entry of this amount (never an edit).
+    outcome: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    correction_cents: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    correction_key: Mapped[str | None] = mapped_column(String(120), nullable=True)
 
     cause: Mapped[Cause | None] = relationship(lazy="raise")
 
+    @property
+    def is_dispute(self) -> bool:
+        return self.reason == "dispute"
+
     __table_args__ = (
-        # One case per order and reason: a repeated event never opens a second.
-        UniqueConstraint("order_id", "reason"),
+        # One case per order and reason: a repeated event never opens a second. Disputes are
+        # per line instead: one open dispute per line (two racing clicks leave one).
+        Index("uq_qc_cases_order_reason", "order_id", "reason", unique=True,
+              sqlite_where=_NOT_A_DISPUTE, postgresql_where=_NOT_A_DISPUTE),
+        Index("uq_qc_cases_open_dispute", "entry_key", unique=True, sqlite_where=_OPEN, postgresql_where=_OPEN),
         CheckConstraint("state IN ('open', 'closed')", name="known_state"),
-        CheckConstraint("reason IN ('cancelled', 'failed', 'problem', 'random', 'sampled')",
+        CheckConstraint("reason IN ('cancelled', 'failed', 'problem', 'random', 'sampled', 'dispute')",
                         name="known_reason"),
+        CheckConstraint("outcome IS NULL OR outcome IN ('confirmed', 'corrected')", name="known_outcome"),
         Index("ix_qc_cases_state_opened", "state", "opened_at"),
         Index("ix_qc_cases_worker", "worker_id", "opened_at"),
+        Index("ix_qc_cases_disputed_by", "disputed_by", "opened_at"),
     )

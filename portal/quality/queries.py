@@ -21,6 +21,7 @@ REASON_LABELS = {
     "problem": _l("client reported a problem"),
     "random": _l("random check"),
     "sampled": _l("sampled"),
+    "dispute": _l("disputed statement line"),
 }
 
 

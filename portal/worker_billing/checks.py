@@ -28,9 +28,10 @@ def _debits(*kinds: str):
 def problems(limit: int = 50) -> list[Message]:
     """What does not balance, as coded findings; an empty list when everything does."""
     found: list[Message] = []
-    lines = _debits("earning", "fine", "bonus")
+    lines = _debits("earning", "fine", "bonus", "correction")
+    # As ``line_key`` names them: by order, or by the line's own id (bonuses, corrections).
     key = func.coalesce(Line.kind + literal(":order:") + cast(Line.order_id, String),
-                        literal("bonus:") + cast(Line.id, String))
+                        Line.kind + literal(":") + cast(Line.id, String))
     for line_id, amount, posted in db.session.execute(
         select(Line.id, Line.amount_cents, lines.c.cents).join(lines, lines.c.key == key, isouter=True)
         .where(func.coalesce(lines.c.cents, -1) != func.abs(Line.amount_cents)).limit(limit)

@@ -7,12 +7,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import UTCDateTime, db
 
-LINE_KINDS = ("earning", "fine", "bonus")
+LINE_KINDS = ("earning", "fine", "bonus", "correction")  # correction: a dispute decided for the worker
 PAYOUT_STATES = ("pending", "paid", "nothing")  # nothing: the month paid nothing (or a debt)
 
 
 class Line(db.Model):
-    """An earning (+), a fine (−) or a bonus (+) of a worker; one per order at most."""
+    """An earning (+), a fine (−), a bonus (+) or a correction (+) of a worker; one per order at most."""
 
     __tablename__ = "worker_lines"
 

@@ -79,6 +79,48 @@ def give_bonus(worker_id: int, amount: Money, reason: str, by) -> Line:
     return line
 
 
+def line_key(line: Line) -> str:
+    """The ledger entry a line was posted as (see ``record_order``, ``give_bonus``, ``credit_worker``)."""
+    return f"{line.kind}:order:{line.order_id}" if line.order_id is not None else f"{line.kind}:{line.id}"
+
+
+def payout_key(payout_id: int) -> str:
+    """The ledger entry a paid payout was posted as."""
+    return f"payout:{payout_id}"
+
+
+def statement_line(worker_id: int, line_id: int) -> ledger.StatementLine:
+    """The worker's own earning, fine, bonus or correction, to dispute; another's is not found."""
+    line = db.session.get(Line, line_id)
+    if line is None or line.worker_id != worker_id:
+        raise NotFound(_l("There is no such line on your statement."))
+    return ledger.StatementLine(line_key(line), line.kind, Money(line.amount_cents), worker_id, "worker",
+                                line.booked_at, line.order_id)
+
+
+def statement_payout(worker_id: int, payout_id: int) -> ledger.StatementLine:
+    """The worker's own paid payout, to dispute (one not paid yet has nothing in the ledger)."""
+    payout = db.session.get(Payout, payout_id)
+    if payout is None or payout.worker_id != worker_id or payout.state != "paid":
+        raise NotFound(_l("There is no such payout on your statement."))
+    return ledger.StatementLine(payout_key(payout.id), "payout", Money(payout.amount_cents), worker_id, "worker",
+                                payout.paid_at)
+
+
+def credit_worker(worker_id: int, amount: Money, reason: str, by) -> Line:
+    """A dispute decided for the worker: a correction line that this month's payout adds to the
+    earnings (the disputed line and its posting stay as they were). The caller holds the lock
+    that makes it happen once (the dispute's case)."""
+    with transaction():
+        line = Line(worker_id=worker_id, kind="correction", amount_cents=amount.cents, reason=reason,
+                    given_by_id=by.id, given_by_name=by.name, booked_at=clock.now())
+        db.session.add(line)
+        db.session.flush()
+        ledger.post(line_key(line), "correction", [
+            (ledger.CORRECTIONS, amount), (ledger.worker_account(worker_id), -amount)], memo=reason)
+    return line
+
+
 def create_payouts(month_key: str, previous_key: str, cutoff: datetime) -> list[int]:
     """One payout per worker with lines not yet paid out before ``cutoff`` or a debt carried
     from ``previous_key``: earnings + bonuses − fines + debt. Set-based like the invoices:
@@ -109,12 +151,12 @@ def create_payouts(month_key: str, previous_key: str, cutoff: datetime) -> list[
         db.session.execute(update(Line).where(pending, exists(own)).values(payout_id=own)
                            .execution_options(synchronize_session=False))
 
-        def of_kind(kind):
+        def of_kind(*kinds):
             return (select(func.coalesce(func.sum(func.abs(Line.amount_cents)), 0))
-                    .where(Line.payout_id == Payout.id, Line.kind == kind).scalar_subquery())
+                    .where(Line.payout_id == Payout.id, Line.kind.in_(kinds)).scalar_subquery())
 
         db.session.execute(update(Payout).where(Payout.batch == batch).values(
-            earned_cents=of_kind("earning"), bonuses_cents=of_kind("bonus"), fines_cents=of_kind("fine"),
+            earned_cents=of_kind("earning", "correction"), bonuses_cents=of_kind("bonus"), fines_cents=of_kind("fine"),
         ).execution_options(synchronize_session=False))
         net = Payout.earned_cents + Payout.bonuses_cents - Payout.fines_cents + Payout.carried_in_cents
         db.session.execute(update(Payout).where(Payout.batch == batch).values(
@@ -152,7 +194,7 @@ def record_payout_outcome(key: str, outcome: Outcome) -> None:
         if outcome.status == SUCCEEDED:
             amount = Money(attempt.amount_cents)
             payout.state, payout.paid_at, payout.next_try_at = "paid", clock.now(), None
-            ledger.post(f"payout:{payout.id}", "payout", [
+            ledger.post(payout_key(payout.id), "payout", [
                 (ledger.worker_account(payout.worker_id), amount), (ledger.BANK, -amount),
             ], memo=f"payout {payout.month_key}")
             _email(payout)

@@ -16,7 +16,7 @@ from portal.worker_billing.months import PAYOUT_MONTHS
 
 @dataclass
 class Statement:
-    lines: list[Line]          # not yet paid out, newest first
+    lines: list[Line]          # not yet paid out, newest first; corrections count as earnings
     earned: Money
     bonuses: Money
     fines: Money
@@ -36,11 +36,11 @@ def statement(worker_id: int) -> Statement:
     payouts = list(db.session.scalars(select(Payout).where(Payout.worker_id == worker_id)
                                       .order_by(Payout.month_key.desc()).limit(24)))
 
-    def of(kind):
-        return Money(sum(abs(line.amount_cents) for line in lines if line.kind == kind))
+    def of(*kinds):
+        return Money(sum(abs(line.amount_cents) for line in lines if line.kind in kinds))
 
     carried = Money(payouts[0].carry_out_cents) if payouts else Money.zero()
-    return Statement(lines, of("earning"), of("bonus"), of("fine"), carried, payouts,
+    return Statement(lines, of("earning", "correction"), of("bonus"), of("fine"), carried, payouts,
                      paid_out_at=PAYOUT_MONTHS.next_due_after(clock.now()))
 
 

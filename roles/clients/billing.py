@@ -10,10 +10,11 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
-from portal import client_billing, orders
+from portal import client_billing, orders, quality
 from portal.errors import DomainError
 from portal.htmx import redirect, render
 from portal.inputs import page_number
+from roles import disputes
 from roles.clients import bp
 from roles.forms import apply_domain_error
 
@@ -23,9 +24,15 @@ class CardForm(FlaskForm):
                          render_kw={"autocomplete": "cc-number", "inputmode": "numeric"})
 
 
+def _disputes(charges) -> dict:
+    """Each shown charge's latest dispute, by its ledger key (one query)."""
+    return quality.disputes_for([client_billing.line_key(c) for c in charges])
+
+
 def _page(form: CardForm | None = None):
+    statement = client_billing.statement(current_user.id, page_number())
     return render("clients/billing.html", "clients/_billing_charges.html",
-                  statement=client_billing.statement(current_user.id, page_number()),
+                  statement=statement, disputes=_disputes(statement.charges.items), line_key=client_billing.line_key,
                   form=form or CardForm(), test_cards=client_billing.TEST_CARDS,
                   failure_label=client_billing.failure_label)
 
@@ -48,8 +55,16 @@ def invoice(invoice_id: int):
     """An invoice of the client's own, line by line, to keep or print (another's is not found)."""
     bill = client_billing.invoice_lines(invoice_id, client_id=current_user.id)
     return render("clients/billing_invoice.html", bill=bill, client=current_user,
-                  orders=orders.orders_by_id([c.order_id for c in bill.lines]),
+                  orders=orders.orders_by_id([c.order_id for c in bill.lines if c.order_id is not None]),
+                  disputes=_disputes(bill.lines), line_key=client_billing.line_key,
                   failure_label=client_billing.failure_label)
+
+
+@bp.post("/billing/charges/<int:charge_id>/dispute")
+def dispute_charge(charge_id: int):
+    """Dispute a charge (or a credit) of one's own statement; another client's is not found."""
+    return disputes.dispute_line(lambda: client_billing.statement_charge(current_user.id, charge_id),
+                                 url_for("clients.billing"))
 
 
 @bp.post("/billing/card")

@@ -170,7 +170,7 @@ def invoice(invoice_id: int):
     """Any client's invoice, line by line, as the client sees it (opened from the reports)."""
     bill = client_billing.invoice_lines(invoice_id)
     return render("managers/billing_invoice.html", bill=bill, client=people.get_user(bill.invoice.client_id),
-                  orders=orders.orders_by_id([c.order_id for c in bill.lines]),
+                  orders=orders.orders_by_id([c.order_id for c in bill.lines if c.order_id is not None]),
                   failure_label=client_billing.failure_label)
 
 

@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import client_billing, orders, people, warehouse, worker_billing
+from portal import client_billing, orders, people, quality, warehouse, worker_billing
 from portal.errors import DomainError, NotFound
 from portal.htmx import redirect, render
 from portal.inputs import page_number
@@ -72,6 +72,7 @@ def _worker_record(user, skills_form: SkillsForm | None, bonus_form: BonusForm |
         statement=worker_billing.statement(user.id),
         fines_and_bonuses=worker_billing.recent_lines(user.id, ("fine", "bonus"), limit=RECENT),
         pickups=warehouse.pickups_of(user.id, limit=RECENT),
+        disputes=quality.disputes_of(user.id, limit=RECENT),
         skills_form=skills_form,
         bonus_form=bonus_form or BonusForm(formdata=None),
     )
@@ -84,6 +85,7 @@ def _client_record(user) -> dict:
         recent=orders.recent_orders(client_id=user.id, limit=RECENT),
         problems=orders.problem_reports(client_id=user.id, limit=RECENT),
         invoices=client_billing.invoices_of(user.id),
+        disputes=quality.disputes_of(user.id, limit=RECENT),
         paid_total=paid,
         discount_percent=client_billing.loyalty_discount_percent(paid),
         next_tier=client_billing.next_tier(paid),

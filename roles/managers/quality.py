@@ -11,13 +11,14 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from portal import matching, orders, people, quality
+from portal import matching, orders, people, quality, worker_billing
 from portal.errors import DomainError, NotFound
 from portal.htmx import redirect, render
 from portal.inputs import page_number
-from roles.forms import apply_domain_error, id_value
+from portal.money import Money
+from roles.forms import MoneyField, apply_domain_error, id_value
 from roles.managers import bp
 
 YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
@@ -67,6 +68,23 @@ class ResultForm(FlaskForm):
                                validators=[Length(max=5000)])
     worker_at_fault = RadioField(_l("Was the worker at fault?"), choices=YES_NO,
                                  validators=[DataRequired(_l("Say whether the worker was at fault."))])
+
+
+class DecisionForm(FlaskForm):
+    """A manager's decision on a disputed statement line."""
+
+    decision = RadioField(_l("Decision"), choices=[
+        SelectChoice("confirm", _l("Confirm the line as it is")),
+        SelectChoice("correct", _l("Correct it in the disputer's favour"))],
+        validators=[DataRequired(_l("Choose: confirm or correct."))])
+    # Not Optional(): it would stop the check below that a correction names its amount.
+    amount = MoneyField(_l("Correction"), maximum=worker_billing.MAX_BONUS, minimum=Money(1))
+    note = TextAreaField(_l("Why (the disputer reads this)"),
+                         validators=[DataRequired(_l("Say why.")), Length(max=quality.MAX_REASON)])
+
+    def validate_amount(self, field) -> None:
+        if self.decision.data == "correct" and not (field.data or "").strip():
+            raise ValidationError(_l("Enter the amount to credit."))
 
 
 class CauseForm(FlaskForm):
@@ -143,21 +161,29 @@ def _result_form(formdata=None) -> ResultForm:
     return form
 
 
-def _case_page(case: quality.Case, result: ResultForm | None = None, status: int = 200):
-    """The case with everything about the work (QC-3)."""
-    try:
-        detail = orders.order_detail(case.order_id, current_user)
-    except NotFound:
-        abort(404)
-    explanation = matching.explanation_for(case.order_id)
+def _case_page(case: quality.Case, result: ResultForm | None = None, status: int = 200,
+               decision: DecisionForm | None = None):
+    """The case with everything about the work (QC-3); a dispute with its line and the decision form."""
+    detail = explanation = None
+    if case.order_id is not None:  # a disputed bonus, payout or credit has no order
+        try:
+            detail = orders.order_detail(case.order_id, current_user)
+        except NotFound:
+            if not case.is_dispute:  # a dispute's line stands on its own
+                abort(404)
+        else:
+            explanation = matching.explanation_for(case.order_id)
     ranked = [row["sample_id"] for row in (explanation or {}).get("ranking", [])]
     history = orders.worker_orders(case.worker_id, per_page=10).past if case.worker_id else None
     record = orders.worker_record(case.worker_id) if case.worker_id else None
     earlier = [c for c in quality.worker_cases(case.worker_id) if c.id != case.id]
-    names = orders.people_names(sorted(set(ranked) | {i for i in (case.assignee_id, case.closed_by) if i}))
-    return render("managers/quality_case.html", "managers/_case_result.html", status=status, case=case,
+    names = orders.people_names(sorted(set(ranked) | {i for i in (case.assignee_id, case.closed_by, case.disputed_by)
+                                                      if i}))
+    fragment = "managers/_dispute_decision.html" if case.is_dispute else "managers/_case_result.html"
+    return render("managers/quality_case.html", fragment, status=status, case=case,
                   detail=detail, explanation=explanation, names=names, history=history, record=record, earlier=earlier,
-                  services=_services(), assign=_assign_form(case), result=result or _result_form())
+                  services=_services(), assign=_assign_form(case), result=result or _result_form(),
+                  decision=decision or DecisionForm())
 
 
 @bp.get("/quality/cases/<int:case_id>")
@@ -198,6 +224,26 @@ def close_case(case_id: int):
             flash(_("Case closed; the client and the worker have been emailed the result."), "success")
             return redirect(url_for("managers.quality_case", case_id=case.id))
     return _case_page(_case_or_404(case_id), result=form)
+
+
+@bp.post("/quality/cases/<int:case_id>/decide")
+def decide_dispute(case_id: int):
+    """Confirm a disputed line or correct it with a new entry; the disputer and the managers are emailed."""
+    case = _case_or_404(case_id)
+    if not case.is_dispute:
+        abort(404)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        correct = form.decision.data == "correct"
+        try:
+            quality.resolve_dispute(case.id, current_user, correct=correct,
+                                    amount=form.amount.money if correct else None, note=form.note.data)
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            flash(_("Dispute decided; the disputer and the managers have been emailed."), "success")
+            return redirect(url_for("managers.quality_case", case_id=case.id))
+    return _case_page(_case_or_404(case_id), decision=form)
 
 
 @bp.route("/quality/causes", methods=["GET", "POST"])

@@ -28,6 +28,10 @@ _INVOICE_EMAIL = {"name": "Tom", "link": "http://portal.test/client/billing", "t
 _CASE_EMAIL = {"name": "Tom", "case": SimpleNamespace(order_id=42, findings="The worker came late.", worker_at_fault=True),
                "cause": SimpleNamespace(name="Late arrival")}
 
+_DISPUTE = dict(id=7, order_id=42, line_kind="fine", line_cents=-4000, client_id=None, complaint="I was there on time.",
+                state="closed", outcome="corrected", correction_cents=4000, findings="The bus was late, not you.")
+_DISPUTE_EMAIL = {"name": "Tom", "link": "http://portal.test/worker/earnings", "case": SimpleNamespace(**_DISPUTE)}
+
 # What each email is given by the operation that queues it. A new email template needs a
 # sample here (the first test says so), so that it is rendered in every language below.
 SAMPLES = {
@@ -65,6 +69,10 @@ SAMPLES = {
         carried_in_cents=-10000)},
     "qc_result_client": _CASE_EMAIL,
     "qc_result_worker": _CASE_EMAIL,
+    "dispute_result": _DISPUTE_EMAIL,
+    "dispute_managers": _DISPUTE_EMAIL | {"link": "http://portal.test/manager/quality/cases/7",
+                                          "disputer": SimpleNamespace(name="Whiskers"),
+                                          "case": SimpleNamespace(**_DISPUTE | {"state": "open", "outcome": None})},
 }
 
 

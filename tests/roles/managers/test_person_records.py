@@ -9,14 +9,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import insert
 
-from portal import client_billing, clock, orders, people, worker_billing
+from portal import client_billing, clock, orders, people, quality, worker_billing
 from portal.db import db
 from portal.money import Money
 from portal.orders import Feedback, Order
 from portal.orders.records import recount
 from portal.warehouse import Kit
 from tests import factories
-from tests.portal.ledger.billing import at, finish
+from tests.portal.ledger.billing import at, finish, lines_of
 
 _seq = itertools.count(1)
 
@@ -205,6 +205,10 @@ def test_a_record_runs_as_many_statements_with_1000_orders_as_with_10(client, ma
             booked_at=clock.now() - timedelta(minutes=i)) for i in range(n)])
         recount()
         db.session.commit()
+        for _ in range(3):  # fines disputed: their list is on the record too
+            finish(cat.id, worker.id, "failed")
+            fine = lines_of(worker.id)[-1]
+            quality.open_dispute(worker_billing.statement_line(worker.id, fine.id), "Hm", worker)
 
     def statements() -> dict[int, int]:
         found = {}
@@ -218,3 +222,17 @@ def test_a_record_runs_as_many_statements_with_1000_orders_as_with_10(client, ma
     few = statements()
     grow(1_000)
     assert statements() == few
+
+
+def test_a_workers_record_lists_their_disputes_with_the_outcome(client, manager):
+    worker = factories.user("worker")
+    finish(factories.user("client").id, worker.id, "failed")
+    (fine,) = lines_of(worker.id)
+    case = quality.open_dispute(worker_billing.statement_line(worker.id, fine.id), "The client was not home.", worker)
+
+    page = text_of(client.get(f"/manager/people/{worker.id}"))
+    assert tile(page, "open disputes") == "1"
+    assert "The client was not home." in page and "disputed: a manager is looking" in page
+    quality.resolve_dispute(case.id, manager, correct=True, amount=Money.cu(40), note="Not home indeed")
+    page = text_of(client.get(f"/manager/people/{worker.id}"))
+    assert tile(page, "open disputes") == "0" and "corrected by 40.00 CU" in page
