@@ -6,7 +6,7 @@ import threading
 
 from jobs.broker import broker, is_in_process  # noqa: F401 - sets the broker before any actor
 from jobs import bets, billing, context, events, notifications, orders, people, quality, relay, schedule, warehouse  # noqa: F401,E402 - declares actors
-from jobs import applicants, hiring  # noqa: F401,E402 - declares actors
+from jobs import applicants, hiring, matching  # noqa: F401,E402 - declares actors
 from portal import events as outbox  # noqa: E402
 
 _middleware_added = False

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Callable
 
 from jobs.events import consumer
-from portal import clock, events, runs
+from portal import clock, events, matching, runs
 from portal.timezones import Periods
 
 log = logging.getLogger(__name__)
@@ -206,6 +206,7 @@ def _missing_periods(job: Periodic, now: datetime) -> list[str]:
 def on_demand_jobs() -> dict[str, Callable[[int], object]]:
     """Runs a manager may start now from the runs page (``portal.runs.request_run``)."""
     from jobs import billing
+    from jobs.matching import replay_matching
     from jobs.relay import resend_unconfirmed
 
     return {
@@ -213,6 +214,7 @@ def on_demand_jobs() -> dict[str, Callable[[int], object]]:
         # The latest due week or month: whatever the scheduler has not done yet, never twice.
         billing.WEEKLY_NOW: billing.weekly_invoices.send,
         billing.MONTHLY_NOW: billing.monthly_payouts.send,
+        matching.REPLAY_RUN: replay_matching.send,  # a manager's replay of past orders
     }
 
 

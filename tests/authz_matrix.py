@@ -26,7 +26,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.routing import AnyConverter
 
-from portal import applicants, client_billing, people, runs, worker_billing
+from portal import applicants, client_billing, matching, people, runs, worker_billing
 from portal.db import db
 from portal.money import Money
 from portal.notifications import Email
@@ -144,6 +144,14 @@ ACCESS: dict[str, str | frozenset[str]] = {
     "managers.move_pipeline_step": only("manager"),
     "managers.switch_pipeline_step": only("manager"),
     "managers.tune_pipeline_step": only("manager"),
+    "managers.draft_editor": only("manager"),
+    "managers.create_pipeline_draft": only("manager"),
+    "managers.enable_pipeline_draft": only("manager"),
+    "managers.discard_pipeline_draft": only("manager"),
+    "managers.replays": only("manager"),
+    "managers.start_replay": only("manager"),
+    "managers.replay_report": only("manager"),
+    "managers.compare_replays": only("manager"),
     # bets
     "managers.bets_overview": only("manager"),
     "managers.bet_pool": only("manager"),
@@ -245,6 +253,15 @@ def _own_charge(visitor) -> int:
     client = visitor if visitor and visitor.role == "client" else factories.user("client")
     return client_billing.charge_order({"order_id": 900_000 + next(_seq), "client_id": client.id,
                                         "price_cents": 1_000, "outcome": "completed"}).id
+def _replay():
+    """A replay of last week's (no) orders with a fresh draft."""
+    from datetime import timedelta
+
+    from portal import clock
+
+    now = clock.now()
+    draft = matching.create_draft(f"Authz replay {next(_seq)}")
+    return matching.start_replay(draft.id, now - timedelta(days=7), now, started_by="Authz")
 
 
 SAMPLES: dict[str | tuple[str, str], Callable[[people.User | None], object]] = {
@@ -254,6 +271,8 @@ SAMPLES: dict[str | tuple[str, str], Callable[[people.User | None], object]] = {
     "email_id": lambda visitor: _invitation().id,
     "photo_id": lambda visitor: people.worker_photo(_invited_worker().id).id,
     "run_id": lambda visitor: runs.claim_run("sample", f"authz-{next(_seq)}").id,
+    "draft_id": lambda visitor: matching.create_draft(f"Authz draft {next(_seq)}").id,
+    "replay_id": lambda visitor: _replay().id,
     # The visitor's own order: booked by them (a client), or matched to them (the only worker).
     "order_id": lambda visitor: order_factories.book(
         client=visitor if visitor and visitor.role == "client" else None).id,

@@ -3,13 +3,13 @@ client or a worker disputed, and the decision; a correction is a new line (a wor
 correction, a client's credit with no order), never an edit
 
 Revision ID: 0021_disputes
-Revises: 0012_note_codes
+Revises: 0020_matching_replay
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0021_disputes'
-down_revision = '0012_note_codes'
+down_revision = '0020_matching_replay'
 branch_labels = None
 depends_on = None
 

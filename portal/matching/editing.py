@@ -13,7 +13,7 @@ from portal import clock
 from portal.db import db, transaction
 from portal.errors import Conflict, DomainError, NotFound
 from portal.matching.models import Pipeline, PipelineStep
-from portal.matching.pipeline import current_pipeline
+from portal.matching.pipeline import current_pipeline, draft
 from portal.matching.registry import SCORE, get_step
 
 MAX_WEIGHT = 100
@@ -21,10 +21,11 @@ STALE = _l("Someone changed the pipeline meanwhile. Here it is as it is now; "
            "make your change again if it is still needed.")
 
 
-def add_step(name: str, *, expected_version: int | None = None) -> Pipeline:
+def add_step(name: str, *, expected_version: int | None = None,
+             pipeline_id: int | None = None) -> Pipeline:
     """Append a registered step (switched on, weight 1, default parameters)."""
     with transaction():
-        pipeline = _pipeline_for_edit(expected_version)
+        pipeline = _pipeline_for_edit(expected_version, pipeline_id)
         if get_step(name) is None:
             raise DomainError(_l("There is no step called %(name)s.", name=name), field="step")
         if any(s.step == name for s in pipeline.steps):
@@ -34,20 +35,22 @@ def add_step(name: str, *, expected_version: int | None = None) -> Pipeline:
         return _changed(pipeline)
 
 
-def remove_step(step_id: int, *, expected_version: int | None = None) -> Pipeline:
+def remove_step(step_id: int, *, expected_version: int | None = None,
+             pipeline_id: int | None = None) -> Pipeline:
     """Take a step out of the pipeline (never a required one)."""
     with transaction():
-        pipeline = _pipeline_for_edit(expected_version)
+        pipeline = _pipeline_for_edit(expected_version, pipeline_id)
         config = _configured(pipeline, step_id)
         _refuse_if_required(config, _l("This step is a rule MCF never bends; it cannot be removed."))
         pipeline.steps.remove(config)
         return _changed(pipeline)
 
 
-def move_step(step_id: int, offset: int, *, expected_version: int | None = None) -> Pipeline:
+def move_step(step_id: int, offset: int, *, expected_version: int | None = None,
+             pipeline_id: int | None = None) -> Pipeline:
     """Move a step up (offset -1) or down (+1); at either end nothing changes."""
     with transaction():
-        pipeline = _pipeline_for_edit(expected_version)
+        pipeline = _pipeline_for_edit(expected_version, pipeline_id)
         config = _configured(pipeline, step_id)
         steps = list(pipeline.steps)
         i = steps.index(config)
@@ -60,10 +63,11 @@ def move_step(step_id: int, offset: int, *, expected_version: int | None = None)
         return _changed(pipeline)
 
 
-def set_enabled(step_id: int, enabled: bool, *, expected_version: int | None = None) -> Pipeline:
+def set_enabled(step_id: int, enabled: bool, *, expected_version: int | None = None,
+             pipeline_id: int | None = None) -> Pipeline:
     """Switch a step on or off without losing its weight and parameters."""
     with transaction():
-        pipeline = _pipeline_for_edit(expected_version)
+        pipeline = _pipeline_for_edit(expected_version, pipeline_id)
         config = _configured(pipeline, step_id)
         if not enabled:
             _refuse_if_required(config, _l("This step is a rule MCF never bends; it cannot be switched off."))
@@ -72,10 +76,11 @@ def set_enabled(step_id: int, enabled: bool, *, expected_version: int | None = N
 
 
 def tune_step(step_id: int, *, weight: float | None = None, params: dict | None = None,
-              expected_version: int | None = None) -> Pipeline:
+              expected_version: int | None = None,
+             pipeline_id: int | None = None) -> Pipeline:
     """Set a scorer's weight and any step's parameters (refused whole if any value is bad)."""
     with transaction():
-        pipeline = _pipeline_for_edit(expected_version)
+        pipeline = _pipeline_for_edit(expected_version, pipeline_id)
         config = _configured(pipeline, step_id)
         step = get_step(config.step)
         if step is None:
@@ -92,8 +97,9 @@ def tune_step(step_id: int, *, weight: float | None = None, params: dict | None 
         return _changed(pipeline)
 
 
-def _pipeline_for_edit(expected_version: int | None) -> Pipeline:
-    pipeline = current_pipeline(lock=True)
+def _pipeline_for_edit(expected_version: int | None, pipeline_id: int | None = None) -> Pipeline:
+    """The live pipeline, or the draft ``pipeline_id``, locked for the edit."""
+    pipeline = current_pipeline(lock=True) if pipeline_id is None else draft(pipeline_id, lock=True)
     if expected_version is not None and expected_version != pipeline.version:
         raise Conflict(STALE)
     return pipeline

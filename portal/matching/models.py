@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String
+from datetime import timedelta
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import UTCDateTime, db
@@ -61,3 +63,57 @@ class MatchRecord(db.Model):
     created_at = mapped_column(UTCDateTime, nullable=False)
 
     __table_args__ = (Index("ix_matching_results_request", "request_id", "id"),)
+
+
+class Replay(db.Model):
+    """A replay of past requests through the live pipeline and a draft, and its kept report.
+
+    Both pipelines are copied in when the replay starts (``*_steps``), so the report still
+    says what was compared after either is edited, enabled or discarded.
+    """
+
+    __tablename__ = "matching_replays"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(Integer, nullable=True, unique=True)  # its job run
+    draft_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    draft_name: Mapped[str] = mapped_column(String(40))
+    live_version: Mapped[int] = mapped_column(Integer)
+    draft_version: Mapped[int] = mapped_column(Integer)
+    live_steps: Mapped[list] = mapped_column(JSON)
+    draft_steps: Mapped[list] = mapped_column(JSON)
+    period_from = mapped_column(UTCDateTime, nullable=False)  # requests starting at or after
+    period_to = mapped_column(UTCDateTime, nullable=False)  # … and before
+    started_by: Mapped[str] = mapped_column(String(200))
+    created_at = mapped_column(UTCDateTime, nullable=False)
+    # Filled when the last request is replayed: totals by sample, spread, failed-before rates.
+    summary: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+
+    @property
+    def period_last(self):
+        """A moment of the period's last day (``period_to`` is the next day's start)."""
+        return self.period_to - timedelta(seconds=1)
+
+
+class ReplayResult(db.Model):
+    """One past request replayed: who each pipeline chose, who really got it, and why they differ."""
+
+    __tablename__ = "matching_replay_results"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    replay_id: Mapped[int] = mapped_column(ForeignKey("matching_replays.id"))
+    request_id: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)  # in the replay's order (when matching ran)
+    starts_at = mapped_column(UTCDateTime, nullable=False)
+    actual_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # who really got it
+    live_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    draft_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Why the choices differ: the first step that set them apart, and how (see replay.py).
+    deciding_step: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    deciding_how: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # The chosen sample had failed this reference before the request (live, draft, actual).
+    live_failed_before: Mapped[bool] = mapped_column(Boolean, default=False)
+    draft_failed_before: Mapped[bool] = mapped_column(Boolean, default=False)
+    actual_failed_before: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (UniqueConstraint("replay_id", "position"),)

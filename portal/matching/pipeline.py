@@ -9,13 +9,16 @@ rather than in the migration also covers databases created from the models.
 from __future__ import annotations
 
 import heapq
+from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from portal import clock
 from portal.db import db, locked, transaction
+from portal.errors import NotFound
 from portal.matching.models import MatchRecord, Pipeline, PipelineStep
 from portal.matching.registry import FILTER, get_step
 from portal.matching.samples import MatchResult, OrdinarySample, ReferenceSample
@@ -37,6 +40,19 @@ def current_pipeline(*, lock: bool = False) -> Pipeline:
         _seed_default()
         pipeline = _load(lock)
     return pipeline
+
+
+def draft(pipeline_id: int, *, lock: bool = False) -> Pipeline:
+    """A draft pipeline with its steps in order (one query); NotFound for the live one or none."""
+    criteria = (Pipeline.id == pipeline_id, Pipeline.name != PIPELINE_NAME)
+    if lock:
+        found = locked(Pipeline, *criteria, options=[joinedload(Pipeline.steps)])
+    else:
+        found = db.session.scalars(select(Pipeline).options(joinedload(Pipeline.steps))
+                                   .where(*criteria)).unique().one_or_none()
+    if found is None:
+        raise NotFound(_l("This draft no longer exists."))
+    return found
 
 
 def _load(lock: bool) -> Pipeline | None:
@@ -69,13 +85,40 @@ def match(reference: ReferenceSample, samples: list[OrdinarySample]) -> MatchRes
     return run(current_pipeline(), reference, samples)
 
 
-def run(pipeline: Pipeline, reference: ReferenceSample, samples: list[OrdinarySample]) -> MatchResult:
+@dataclass
+class Evaluation:
+    """A pipeline's work on one reference: who survived, who dropped whom, every score."""
+
+    survivors: list[OrdinarySample]
+    report: list[dict]
+    scorers: list[tuple]  # (name, weight, step, params) of the scorers switched on
+    scores: dict[str, dict[int, float]]
+    totals: dict[int, float]
+    ranked: list[int]
+    emptied_by: str | None
+    dropped_by: dict[int, str] = field(default_factory=dict)  # sample id -> the filter that dropped it
+
+    @property
+    def winner(self) -> int | None:
+        return self.ranked[0] if self.ranked else None
+
+    def points(self, name: str, sample_id: int) -> float:
+        """The points scorer ``name`` gave ``sample_id`` (0 when it is off or absent)."""
+        for scorer, weight, _, _ in self.scorers:
+            if scorer == name:
+                return weight * self.scores[name].get(sample_id, 0.0)
+        return 0.0
+
+
+def evaluate(pipeline, reference: ReferenceSample, samples: list[OrdinarySample]) -> Evaluation:
     """Filters in their order (each sees the previous survivors), then the scorers over the
-    survivors, then the reduce: highest total wins, the lower sample id on a tie."""
+    survivors, then the reduce: highest total wins, the lower sample id on a tie.
+    ``pipeline`` is a stored one or a ``Snapshot`` (anything with ``version`` and ``steps``)."""
     survivors = list(samples)
     report: list[dict] = []
     scorers = []
     emptied_by = None
+    dropped_by: dict[int, str] = {}
     for config in pipeline.steps:
         step = get_step(config.step)
         entry = {"step": config.step, "kind": step.kind if step else None, "enabled": config.enabled}
@@ -92,6 +135,7 @@ def run(pipeline: Pipeline, reference: ReferenceSample, samples: list[OrdinarySa
             dropped = [s.sample_id for s in survivors if s.sample_id not in kept]
             if dropped:
                 survivors = [s for s in survivors if s.sample_id in kept]
+                dropped_by.update(dict.fromkeys(dropped, config.step))
                 if not survivors and emptied_by is None:
                     emptied_by = config.step
             entry.update(dropped=len(dropped), dropped_ids=sorted(dropped)[:IDS_KEPT], left=len(survivors))
@@ -108,24 +152,29 @@ def run(pipeline: Pipeline, reference: ReferenceSample, samples: list[OrdinarySa
             totals[sample_id] += weight * by_sample.get(sample_id, 0.0)
     # Rounded so that float noise from adding in another order never decides a tie.
     ranked = [sid for _, sid in heapq.nsmallest(TOP, ((-round(t, 9), sid) for sid, t in totals.items()))]
+    return Evaluation(survivors, report, scorers, scores, totals, ranked, emptied_by, dropped_by)
 
-    winner = ranked[0] if ranked else None
+
+def run(pipeline: Pipeline, reference: ReferenceSample, samples: list[OrdinarySample]) -> MatchResult:
+    """Evaluate the pipeline and explain its choice (see ``evaluate``)."""
+    e = evaluate(pipeline, reference, samples)
+    winner = e.winner
     explanation = {
         "pipeline_version": pipeline.version,
         "reference_id": reference.reference_id,
         "request_id": reference.request_id,
         "candidates": len(samples),
-        "survivors": len(survivors),
+        "survivors": len(e.survivors),
         "winner": winner,
         "reason": None if winner is not None else (NO_CANDIDATES if not samples else ALL_FILTERED_OUT),
-        "emptied_by": emptied_by,
-        "steps": report,
+        "emptied_by": e.emptied_by,
+        "steps": e.report,
         "ranking": [
-            {"sample_id": sid, "total": round(totals[sid], 6), "scores": {
-                name: {"score": round(scores[name].get(sid, 0.0), 6),
-                       "points": round(weight * scores[name].get(sid, 0.0), 6)}
-                for name, weight, _, _ in scorers}}
-            for sid in ranked
+            {"sample_id": sid, "total": round(e.totals[sid], 6), "scores": {
+                name: {"score": round(e.scores[name].get(sid, 0.0), 6),
+                       "points": round(weight * e.scores[name].get(sid, 0.0), 6)}
+                for name, weight, _, _ in e.scorers}}
+            for sid in e.ranked
         ],
     }
     return MatchResult(winner, explanation)

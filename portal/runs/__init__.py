@@ -43,6 +43,7 @@ __all__ = [
     "executing",
     "recent_runs",
     "get_run",
+    "runs_by_id",
 ]
 
 log = logging.getLogger(__name__)
@@ -263,3 +264,9 @@ def executing(run_id: int, in_order: bool = False) -> Iterator[Execution | None]
 
 def recent_runs(limit: int = 20) -> list[JobRun]:
     return list(db.session.scalars(select(JobRun).order_by(JobRun.id.desc()).limit(limit)))
+
+
+def runs_by_id(run_ids: list[int | None]) -> list[JobRun]:
+    """The given runs in one query (a page listing things that each have a run)."""
+    wanted = [i for i in run_ids if i is not None]
+    return list(db.session.scalars(select(JobRun).where(JobRun.id.in_(wanted)))) if wanted else []
