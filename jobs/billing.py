@@ -85,21 +85,32 @@ def weekly_invoices(run_id: int) -> None:
             charge_invoices.send(run.run_id, run.token, week, lanes, lane)
 
 
+# A lane whose pass left answers unknown asks again by their keys this many times (every
+# BILLING_LOST_ANSWER_SECONDS) before it leaves them to the run's takeover, a lease later.
+LOST_ANSWER_ROUNDS = 3
+
+
 @dramatiq.actor(queue_name="billing", max_retries=20)
-def charge_invoices(run_id: int, token: str, week: str, lanes: int, lane: int, after: int = 0) -> None:
+def charge_invoices(run_id: int, token: str, week: str, lanes: int, lane: int, after: int = 0,
+                    round: int = 0) -> None:
     """One lane of a weekly run: charge its next chunk of unsettled invoices, then send itself
     on for the next one (one message in flight per lane: the lanes bound the concurrency across
-    every worker process). The lane that finds the week settled finishes the run."""
+    every worker process). At the end of its pass, a lane with answers still unknown asks about
+    them again shortly (``round``); the lane that finds the week settled finishes the run."""
+    config = current_app.config
     try:
         runs.advance(run_id, token, 0)  # still this execution's run (else: taken over, stop)
-        ids = client_billing.unsettled_invoices(week, lanes, lane, after, current_app.config["BILLING_CHARGE_CHUNK"])
+        ids = client_billing.unsettled_invoices(week, lanes, lane, after, config["BILLING_CHARGE_CHUNK"])
         if ids:
             runs.advance(run_id, token, client_billing.charge_new_invoices(ids))
-            charge_invoices.send(run_id, token, week, lanes, lane, ids[-1])
+            charge_invoices.send(run_id, token, week, lanes, lane, ids[-1], round)
         elif client_billing.week_settled(week):
             runs.finish_handed_off(run_id, token)
-        # else: other lanes are still at work, or answers are still unknown: the run's lease
-        # runs out once no lane renews it, and the run taken over asks about them by their key.
+        elif round < LOST_ANSWER_ROUNDS and client_billing.unsettled_invoices(week, lanes, lane, limit=1):
+            charge_invoices.send_with_options(args=(run_id, token, week, lanes, lane, 0, round + 1),
+                                              delay=int(config["BILLING_LOST_ANSWER_SECONDS"] * 1000))
+        # else: other lanes are still at work, or answers are still unknown after the rounds:
+        # the run's lease runs out once no lane renews it, and the run taken over asks again.
     except runs.LeaseLost:
         log.info("weekly run %s was taken over; lane %d of %d stops", run_id, lane, lanes)
 

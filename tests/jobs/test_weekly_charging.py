@@ -102,8 +102,20 @@ def test_the_lanes_charge_every_invoice_once_several_at_a_time(app, db, lanes, m
     assert 1 < calls.peak <= lanes  # side by side, never more than the lanes
 
 
+def test_a_lost_answer_is_asked_again_by_its_key_by_its_lane_shortly(app, db, lanes, jobs_worker, monkeypatch):
+    monkeypatch.setitem(app.config, "BILLING_LOST_ANSWER_SECONDS", 0.2)
+    a_week_of(6)
+    ledger.script_next_calls("timeout_before")  # one call never reaches the provider
+    run_due([weekly_job()])
+    wait_for(lambda: all_done(billing.WEEKLY_RUN), timeout=30, message="the weekly run done")
+    assert runs_of(billing.WEEKLY_RUN) == [("2026-W48", "done", 6, 6)]
+    assert paid() == 6 and charged() == (6, 6)
+    assert tries_per_invoice() == [1] * 6
+
+
 def test_the_progress_counts_settled_invoices_and_a_lost_answer_is_asked_by_its_key_a_lease_later(
-        app, db, lanes, jobs_worker):
+        app, db, lanes, jobs_worker, monkeypatch):
+    monkeypatch.setattr(billing, "LOST_ANSWER_ROUNDS", 0)  # the provider is still unreachable
     a_week_of(6)
     ledger.script_next_calls("timeout_before")  # one call never reaches the provider
     run_due([weekly_job()])
