@@ -14,7 +14,7 @@ from sqlalchemy import and_, case, exists, func, or_, select
 
 from portal import clock, ledger, notifications, people
 from portal.client_billing.models import Invoice, PaymentAttempt, PaymentCard
-from portal.db import db, locked, locked_or_new, transaction
+from portal.db import db, locked, locked_all, locked_or_new, transaction
 from portal.errors import DomainError, NotFound
 from portal.ledger import DECLINED, ERROR, SUCCEEDED, Outcome
 from portal.money import Money
@@ -168,10 +168,8 @@ def charge_new_invoices(invoice_ids: list[int]) -> int:
 
 def _locked_invoices(invoice_ids, *criteria) -> list[Invoice]:
     """The invoices locked until the transaction ends, in id order (as every batch takes
-    them: two batches never wait on each other in a circle), read fresh."""
-    return list(db.session.scalars(
-        select(Invoice).where(Invoice.id.in_(invoice_ids), *criteria).order_by(Invoice.id)
-        .with_for_update(of=Invoice).execution_options(populate_existing=True)))
+    them), read fresh."""
+    return locked_all(Invoice, Invoice.id.in_(invoice_ids), *criteria, order_by=Invoice.id)
 
 
 def _begin_tries(invoice_ids: list[int]) -> list[tuple[int, str, str | None, Money]]:
@@ -201,9 +199,8 @@ def _record_outcomes(answers: list[tuple[int, str, Outcome]]) -> int:
         return 0
     with transaction():
         invoices = {i.id: i for i in _locked_invoices([invoice_id for invoice_id, _, _ in answers])}
-        attempts = {a.key: a for a in db.session.scalars(
-            select(PaymentAttempt).where(PaymentAttempt.key.in_([key for _, key, _ in answers]))
-            .with_for_update(of=PaymentAttempt).execution_options(populate_existing=True))}
+        attempts = {a.key: a for a in locked_all(PaymentAttempt, PaymentAttempt.key.in_([key for _, key, _ in answers]),
+                                                 order_by=PaymentAttempt.id)}
         people.get_users({i.client_id for i in invoices.values()})
         recorded = 0
         for invoice_id, key, outcome in answers:
