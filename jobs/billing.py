@@ -79,7 +79,9 @@ def weekly_invoices(run_id: int) -> None:
         run.plan(total, done=settled)
         if settled == total:
             return
-        lanes = max(1, current_app.config["BILLING_CHARGE_CONCURRENCY"])
+        # No more lanes than chunks of work: a small week costs a message or two, not eight.
+        chunks = -(-(total - settled) // current_app.config["BILLING_CHARGE_CHUNK"])
+        lanes = max(1, min(current_app.config["BILLING_CHARGE_CONCURRENCY"], chunks))
         run.hand_off()
         for lane in range(lanes):
             charge_invoices.send(run.run_id, run.token, week, lanes, lane)
