@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 import dramatiq
+from flask import current_app
 
 from jobs.events import consumer
 from portal import client_billing, clock, runs, worker_billing
@@ -58,17 +59,62 @@ def _each(run: runs.Execution, ids: list[int], step) -> None:
 
 @dramatiq.actor(queue_name="schedule", max_retries=3, time_limit=3_600_000)
 def weekly_invoices(run_id: int) -> None:
-    """BI-3: one invoice per client for the week's charges, each charged at once."""
+    """BI-3: one invoice per client for the week's charges, each charged at once.
+
+    The invoices are issued set-based here; the charging fans out to
+    ``BILLING_CHARGE_CONCURRENCY`` lanes (``charge_invoices``), which count the settled
+    invoices on the run and finish it when none is left. A run taken over (its lease ran out:
+    a worker died, its messages were lost, or only answers still unknown are left) sends new
+    lanes for what is unsettled; the old ones stop at their next step."""
     with runs.executing(run_id) as run:
         if run is None:  # done, or another execution has it
             return
         cadence = weekly()
         week = _period(run, cadence, WEEKLY_RUN)
         issued = client_billing.issue_weekly_invoices(week, cutoff=cadence.due_at(week))
-        # Every invoice of the week, not only this call's: a run taken over charges the ones
-        # its dead predecessor issued but did not reach (each is charged once, first try only).
-        _each(run, client_billing.week_invoices(week), client_billing.charge_new_invoice)
         log.info("weekly invoicing %s: %d invoices issued", week, len(issued))
+        # Every invoice of the week, not only this call's: a run taken over charges the ones
+        # its dead predecessor issued but did not reach (each is charged once).
+        settled, total = client_billing.week_progress(week)
+        run.plan(total, done=settled)
+        if settled == total:
+            return
+        # No more lanes than chunks of work: a small week costs a message or two, not eight.
+        chunks = -(-(total - settled) // current_app.config["BILLING_CHARGE_CHUNK"])
+        lanes = max(1, min(current_app.config["BILLING_CHARGE_CONCURRENCY"], chunks))
+        run.hand_off()
+        for lane in range(lanes):
+            charge_invoices.send(run.run_id, run.token, week, lanes, lane)
+
+
+# A lane whose pass left answers unknown asks again by their keys this many times (every
+# BILLING_LOST_ANSWER_SECONDS) before it leaves them to the run's takeover, a lease later.
+LOST_ANSWER_ROUNDS = 3
+
+
+@dramatiq.actor(queue_name="billing", max_retries=20)
+def charge_invoices(run_id: int, token: str, week: str, lanes: int, lane: int, after: int = 0,
+                    round: int = 0) -> None:
+    """One lane of a weekly run: charge its next chunk of unsettled invoices, then send itself
+    on for the next one (one message in flight per lane: the lanes bound the concurrency across
+    every worker process). At the end of its pass, a lane with answers still unknown asks about
+    them again shortly (``round``); the lane that finds the week settled finishes the run."""
+    config = current_app.config
+    try:
+        runs.advance(run_id, token, 0)  # still this execution's run (else: taken over, stop)
+        ids = client_billing.unsettled_invoices(week, lanes, lane, after, config["BILLING_CHARGE_CHUNK"])
+        if ids:
+            runs.advance(run_id, token, client_billing.charge_new_invoices(ids))
+            charge_invoices.send(run_id, token, week, lanes, lane, ids[-1], round)
+        elif client_billing.week_settled(week):
+            runs.finish_handed_off(run_id, token)
+        elif round < LOST_ANSWER_ROUNDS and client_billing.unsettled_invoices(week, lanes, lane, limit=1):
+            charge_invoices.send_with_options(args=(run_id, token, week, lanes, lane, 0, round + 1),
+                                              delay=int(config["BILLING_LOST_ANSWER_SECONDS"] * 1000))
+        # else: other lanes are still at work, or answers are still unknown after the rounds:
+        # the run's lease runs out once no lane renews it, and the run taken over asks again.
+    except runs.LeaseLost:
+        log.info("weekly run %s was taken over; lane %d of %d stops", run_id, lane, lanes)
 
 
 @dramatiq.actor(queue_name="schedule", max_retries=3, time_limit=3_600_000)

@@ -92,6 +92,14 @@ def load(test_config: dict | None = None) -> dict:
         # lost, process killed) is dispatched again by the scheduler's next tick.
         "RUN_LEASE_SECONDS": int(env.get("RUN_LEASE_SECONDS", "60")),
         "RUN_JOBS_IN_PROCESS": False,
+        # The weekly run charges its invoices in this many lanes at once (one message in flight
+        # per lane, whatever the number of worker processes): the provider's rate limit is the
+        # bound. Workers need at least as many threads in all for the lanes to run side by side.
+        "BILLING_CHARGE_CONCURRENCY": int(env.get("BILLING_CHARGE_CONCURRENCY", "8")),
+        # Invoices per lane message: three transactions each, whatever its size.
+        "BILLING_CHARGE_CHUNK": int(env.get("BILLING_CHARGE_CHUNK", "25")),
+        # A charge whose answer was lost is asked about again by its key after this long.
+        "BILLING_LOST_ANSWER_SECONDS": float(env.get("BILLING_LOST_ANSWER_SECONDS", "15")),
         # Warehouse: where workers pick up kits, and the sandbox bakery's manners (SPEC WH-2):
         # sometimes slow, sometimes down. Tests start with a calm bakery and set what they test.
         "WAREHOUSE_ADDRESS": env.get("WAREHOUSE_ADDRESS", "MCF warehouse, 7 Whisker Yard"),

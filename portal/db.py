@@ -184,6 +184,16 @@ def locked(model, *criteria, options=()):
     return session.scalars(query).unique().first()
 
 
+def locked_all(model, *criteria, order_by) -> list:
+    """Like ``locked``, for every row matching ``criteria`` (a batch), locked in ``order_by``
+    order: batches that lock in the same order never wait on each other in a circle."""
+    session = db.session
+    _hold_sqlite_write_lock(session)
+    query = (select(model).where(*criteria).order_by(order_by).with_for_update(of=model)
+             .execution_options(populate_existing=True))
+    return list(session.scalars(query))
+
+
 def locked_or_new(model, *criteria, **values):
     """Like ``locked``, for a row that may not exist yet (a client's one card, a settings row):
     inserted with ``values`` if missing. Two first inserts racing leave one row: the loser's

@@ -14,8 +14,9 @@ from portal.client_billing.models import INVOICE_STATES, Charge, Invoice, Paymen
 from portal.client_billing.queries import InvoiceLines, Statement, invoice_lines, invoices_of, order_charge, statement
 from portal.client_billing.reports import WeekRevenue, revenue_by_week, unpaid_invoice_count, unpaid_invoices
 from portal.client_billing.payments import (
-    MAX_TRIES, TEST_CARDS, UnpaidInvoice, card_of, charge_new_invoice, failure_label, issued, may_book, pay_invoice,
-    provider, record_outcome, remove_card, require_may_book, retries_due, save_card,
+    MAX_TRIES, TEST_CARDS, UnpaidInvoice, card_of, charge_new_invoice, charge_new_invoices, failure_label, issued, may_book, pay_invoice,
+    provider, record_outcome, remove_card, require_may_book, retries_due, save_card, unsettled_invoices,
+    week_progress, week_settled,
 )
 
 __all__ = [
@@ -26,5 +27,7 @@ __all__ = [
     "record_outcome", "remove_card", "require_may_book", "retries_due", "save_card", "InvoiceLines", "Statement",
     "invoice_lines", "invoices_of", "statement", "upcoming",
     "WeekRevenue", "revenue_by_week", "unpaid_invoice_count", "unpaid_invoices",
-    "charge_new_invoice", "credit_client", "line_key", "statement_charge", "oldest_uninvoiced_week", "week_invoices",
+    "charge_new_invoice", "charge_new_invoices", "credit_client", "line_key", "statement_charge",
+    "oldest_uninvoiced_week", "week_invoices",
+    "unsettled_invoices", "week_progress", "week_settled",
 ]

@@ -19,7 +19,10 @@ from portal.money import Money
 
 CHARGED_OUTCOMES = ("completed", "cancelled")
 # The run charges its invoices at once; should it die first, the retry job does after this.
-FIRST_TRY_GRACE = timedelta(minutes=10)
+# Long: a week of 100 000 invoices takes minutes, and a run that dies is taken over when its
+# lease runs out; the retry job must not send first tries (without the invoice-issued email)
+# to invoices the run has not reached yet.
+FIRST_TRY_GRACE = timedelta(hours=6)
 
 
 def charge_order(payload: dict) -> Charge | None:

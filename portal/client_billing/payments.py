@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
+from sqlalchemy import and_, case, exists, func, or_, select
 
 from portal import clock, ledger, notifications, people
 from portal.client_billing.models import Invoice, PaymentAttempt, PaymentCard
-from portal.db import db, locked, locked_or_new, transaction
+from portal.db import db, locked, locked_all, locked_or_new, transaction
 from portal.errors import DomainError, NotFound
 from portal.ledger import DECLINED, ERROR, SUCCEEDED, Outcome
 from portal.money import Money
@@ -103,28 +103,112 @@ def pay_invoice(invoice_id: int, by_client: int | None = None) -> Invoice:
         attempt = ledger.begin_try(invoice, PaymentAttempt, PaymentAttempt.invoice_id, "invoice")
         card = card_of(invoice.client_id)
         key, token, amount = attempt.key, card.token if card else None, Money(attempt.amount_cents)
-    if token is None:
-        outcome = Outcome(DECLINED, reason="no_card")
-    else:
-        outcome = ledger.call_once(provider(), key, token, amount)
+    outcome = _call(key, token, amount)
     if outcome is not None:
         record_outcome(key, outcome)
     return db.session.get(Invoice, invoice_id)
 
 
-def charge_new_invoice(invoice_id: int) -> None:
-    """The weekly run's step: tell the client about a new invoice and charge it, once.
+def _call(key: str, token: str | None, amount: Money) -> Outcome | None:
+    """Ask the provider to move ``amount`` under ``key`` (None: the answer is still unknown)."""
+    if token is None:
+        return Outcome(DECLINED, reason="no_card")
+    return ledger.call_once(provider(), key, token, amount)
 
-    The invoice-issued email and the first try's key are committed together, so a run taken
-    over (or a step done again) finds the invoice tried and leaves it: the retries own it then.
+
+# -- the weekly run's charging --------------------------------------------------------------
+
+def unsettled():
+    """An invoice the weekly run still has to charge: open, and never tried, or its try's
+    answer still unknown (lost; asked again with the same key). Any other invoice is settled
+    for the run: paid, or failed with an answer and left to the daily retries."""
+    pending = exists().where(PaymentAttempt.invoice_id == Invoice.id, PaymentAttempt.state == "pending")
+    return and_(Invoice.state == "open", or_(Invoice.tries == 0, pending))
+
+
+def week_progress(week_key: str) -> tuple[int, int]:
+    """(settled, all) invoices of the week, in one query: the weekly run's progress."""
+    total, left = db.session.execute(
+        select(func.count(), func.count(case((unsettled(), 1)))).where(Invoice.week_key == week_key)).one()
+    return total - left, total
+
+
+def unsettled_invoices(week_key: str, lanes: int, lane: int, after: int = 0, limit: int = 25) -> list[int]:
+    """The next ``limit`` unsettled invoices of the week after id ``after`` in lane ``lane`` of
+    ``lanes`` (ids modulo ``lanes``: lanes never share an invoice)."""
+    return list(db.session.scalars(
+        select(Invoice.id).where(Invoice.week_key == week_key, Invoice.id > after, Invoice.id % lanes == lane,
+                                 unsettled()).order_by(Invoice.id).limit(limit)))
+
+
+def week_settled(week_key: str) -> bool:
+    """No invoice of the week is left for the weekly run."""
+    return not db.session.scalar(select(exists().where(Invoice.week_key == week_key, unsettled())))
+
+
+def charge_new_invoice(invoice_id: int) -> None:
+    """``charge_new_invoices`` for one invoice."""
+    charge_new_invoices([invoice_id])
+
+
+def charge_new_invoices(invoice_ids: list[int]) -> int:
+    """The weekly run's step for a chunk of its invoices: tell each client about the new
+    invoice and charge it, once; returns how many of them this call settled.
+
+    Three transactions for the whole chunk, whatever its size: the invoice-issued emails and
+    the tries' keys (committed before any call), the provider's answers, then every outcome
+    with its ledger entry and email. A chunk done again (a message delivered twice, a run
+    taken over) skips the settled invoices and asks again, with the same key, about those
+    whose answer it never recorded: the provider executes a key once.
     """
+    calls = _begin_tries(invoice_ids)
+    answers = [(invoice_id, key, _call(key, token, amount)) for invoice_id, key, token, amount in calls]
+    return _record_outcomes([(invoice_id, key, outcome) for invoice_id, key, outcome in answers if outcome is not None])
+
+
+def _locked_invoices(invoice_ids, *criteria) -> list[Invoice]:
+    """The invoices locked until the transaction ends, in id order (as every batch takes
+    them), read fresh."""
+    return locked_all(Invoice, Invoice.id.in_(invoice_ids), *criteria, order_by=Invoice.id)
+
+
+def _begin_tries(invoice_ids: list[int]) -> list[tuple[int, str, str | None, Money]]:
+    """(invoice, key, card token, amount) of each unsettled invoice of ``invoice_ids``, its
+    try's key committed; a new invoice's email goes in the same commit."""
     with transaction():
-        invoice = locked(Invoice, Invoice.id == invoice_id)
-        if invoice is None or invoice.state != "open" or invoice.tries:
-            return
-        _email(invoice, "invoice_issued")
-        ledger.begin_try(invoice, PaymentAttempt, PaymentAttempt.invoice_id, "invoice")
-    pay_invoice(invoice_id)  # goes on with the pending try's key
+        invoices = _locked_invoices(invoice_ids, unsettled())
+        ids, clients = [i.id for i in invoices], {i.client_id for i in invoices}
+        pending = {a.invoice_id: a for a in db.session.scalars(
+            select(PaymentAttempt).where(PaymentAttempt.invoice_id.in_(ids), PaymentAttempt.state == "pending"))}
+        tokens = dict(db.session.execute(
+            select(PaymentCard.client_id, PaymentCard.token).where(PaymentCard.client_id.in_(clients))).all())
+        people.get_users(clients)  # for the emails, in one query
+        calls = []
+        for invoice in invoices:
+            if not invoice.tries:
+                _email(invoice, "invoice_issued")
+            attempt = ledger.begin_try(invoice, PaymentAttempt, PaymentAttempt.invoice_id, "invoice",
+                                       pending=pending.get(invoice.id))
+            calls.append((invoice.id, attempt.key, tokens.get(invoice.client_id), Money(attempt.amount_cents)))
+    return calls
+
+
+def _record_outcomes(answers: list[tuple[int, str, Outcome]]) -> int:
+    """``record_outcome`` for a batch, in one transaction; returns how many it recorded."""
+    if not answers:
+        return 0
+    with transaction():
+        invoices = {i.id: i for i in _locked_invoices([invoice_id for invoice_id, _, _ in answers])}
+        attempts = {a.key: a for a in locked_all(PaymentAttempt, PaymentAttempt.key.in_([key for _, key, _ in answers]),
+                                                 order_by=PaymentAttempt.id)}
+        people.get_users({i.client_id for i in invoices.values()})
+        recorded = 0
+        for invoice_id, key, outcome in answers:
+            attempt = attempts.get(key)
+            if attempt is not None and attempt.state == "pending" and invoice_id in invoices:
+                _settle(invoices[invoice_id], attempt, outcome)
+                recorded += 1
+    return recorded
 
 
 def record_outcome(key: str, outcome: Outcome) -> None:
@@ -139,11 +223,16 @@ def record_outcome(key: str, outcome: Outcome) -> None:
             raise NotFound(_l("There is no such payment."))
         if attempt.state != "pending":
             return
-        ledger.end_try(attempt, outcome)
-        if outcome.status == SUCCEEDED:
-            _paid(invoice, attempt)
-        elif outcome.status in (DECLINED, ERROR):
-            _failed(invoice, outcome.reason or outcome.status)
+        _settle(invoice, attempt, outcome)
+
+
+def _settle(invoice: Invoice, attempt: PaymentAttempt, outcome: Outcome) -> None:
+    """The answer for the invoice's pending try (both rows locked by the caller)."""
+    ledger.end_try(attempt, outcome)
+    if outcome.status == SUCCEEDED:
+        _paid(invoice, attempt)
+    elif outcome.status in (DECLINED, ERROR):
+        _failed(invoice, outcome.reason or outcome.status)
 
 
 def _paid(invoice: Invoice, attempt: PaymentAttempt) -> None:

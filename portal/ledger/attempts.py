@@ -19,12 +19,17 @@ from portal.ledger.providers import Outcome
 UNKNOWN_RETRY_AFTER = timedelta(minutes=10)
 
 
-def begin_try(owner, attempt_model, owner_column, key_prefix: str):
+# ``begin_try``'s caller has not looked for the owner's pending attempt.
+_ASK = object()
+
+
+def begin_try(owner, attempt_model, owner_column, key_prefix: str, pending=_ASK):
     """The owner's pending attempt (its answer was lost: ask again with the same key), or a
     new one whose key (``<prefix>:<id>:try:<n>``) is saved with the caller's commit, before
-    the provider is called."""
-    attempt = db.session.scalar(select(attempt_model).where(owner_column == owner.id,
-                                                            attempt_model.state == "pending"))
+    the provider is called. ``pending``: that attempt (or None) when the caller read it
+    already, for a batch of owners in one query."""
+    attempt = pending if pending is not _ASK else db.session.scalar(
+        select(attempt_model).where(owner_column == owner.id, attempt_model.state == "pending"))
     if attempt is None:
         owner.tries += 1
         attempt = attempt_model(key=f"{key_prefix}:{owner.id}:try:{owner.tries}", amount_cents=owner.amount_cents,

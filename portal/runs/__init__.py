@@ -19,7 +19,7 @@ from typing import Iterator
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, case, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock
@@ -44,6 +44,8 @@ __all__ = [
     "recent_runs",
     "get_run",
     "runs_by_id",
+    "advance",
+    "finish_handed_off",
 ]
 
 log = logging.getLogger(__name__)
@@ -162,10 +164,24 @@ class Execution:
     created_at: datetime
     done: int
     renew_at: datetime
+    # The work goes on in other messages that carry the token (a fan-out): ``executing``
+    # leaves the run running when the job returns, and one of them finishes it.
+    handed_off: bool = False
 
-    def plan(self, total: int) -> None:
-        """The run has ``total`` steps (for a run taken over: the same steps as before)."""
-        self._write(total=total)
+    def plan(self, total: int, done: int | None = None) -> None:
+        """The run has ``total`` steps (for a run taken over: the same steps as before);
+        ``done``: so many are behind already (counted afresh by a run taken over)."""
+        if done is None:
+            self._write(total=total)
+        else:
+            self.done = done
+            self._write(total=total, done=done)
+
+    def hand_off(self) -> None:
+        """The steps go on in messages of their own, which renew the lease as they work
+        (``advance``) and finish the run (``finish_handed_off``); should they all be lost,
+        the lease runs out and the run is taken over as usual."""
+        self.handed_off = True
 
     def progress(self, done: int) -> None:
         """``done`` steps are behind: saved every ``PROGRESS_EVERY`` steps and whenever the
@@ -182,16 +198,40 @@ class Execution:
         self._write(state="failed", error=error[:2000], finished_at=clock.now(), owner=None, lease_until=None)
 
     def _write(self, **values) -> None:
-        now = clock.now()
-        values.setdefault("lease_until", now + lease())
-        with transaction():
-            changed = db.session.execute(
-                update(JobRun).where(JobRun.id == self.run_id, JobRun.owner == self.token).values(**values)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-        if not changed:
-            raise LeaseLost(f"run {self.run_id} was taken over")
-        self.renew_at = now + lease() / 2
+        _write_owned(self.run_id, self.token, **values)
+        self.renew_at = clock.now() + lease() / 2
+
+
+def _write_owned(run_id: int, token: str, **values) -> None:
+    """Write the run's row if ``token`` still owns it (and renew its lease); else ``LeaseLost``."""
+    values.setdefault("lease_until", clock.now() + lease())
+    with transaction():
+        changed = db.session.execute(
+            update(JobRun).where(JobRun.id == run_id, JobRun.owner == token).values(**values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    if not changed:
+        raise LeaseLost(f"run {run_id} was taken over")
+
+
+def advance(run_id: int, token: str, steps: int) -> None:
+    """A handed-off part of the run (see ``Execution.hand_off``) did ``steps`` more steps
+    (0: it is about to work): the count moves on, never past the total, in the database (parts
+    in several processes add up) and the lease is renewed. ``LeaseLost`` when the run was
+    taken over: the part stops, the execution that took over sent parts of its own."""
+    done = JobRun.done + steps
+    _write_owned(run_id, token, done=case((done > JobRun.total, JobRun.total), else_=done))
+
+
+def finish_handed_off(run_id: int, token: str) -> bool:
+    """The last handed-off part found nothing left: the run is done (False: it was finished
+    already, by another part, or taken over)."""
+    try:
+        _write_owned(run_id, token, state="done", done=JobRun.total, finished_at=clock.now(), owner=None,
+                     lease_until=None)
+    except LeaseLost:
+        return False
+    return True
 
 
 def begin(run_id: int, in_order: bool = False) -> Execution | None:
@@ -253,6 +293,8 @@ def executing(run_id: int, in_order: bool = False) -> Iterator[Execution | None]
         except LeaseLost:
             pass
         raise
+    if execution.handed_off:  # its parts finish it
+        return
     try:
         execution.finish()
     except LeaseLost:  # the execution that took over finishes it

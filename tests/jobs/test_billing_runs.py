@@ -231,7 +231,7 @@ def test_a_worker_process_killed_mid_run_leaves_a_run_that_the_next_tick_resumes
     # Its own process group: dramatiq forks the worker process that runs the job, and the
     # whole group dies at once, as when the machine or its container goes.
     proc = subprocess.Popen([sys.executable, "-m", "dramatiq", "jobs.worker", "--processes", "1", "--threads", "1",
-                             "--queues", "events", "schedule"], cwd=ROOT, env=env, start_new_session=True,
+                             "--queues", "events", "schedule", "billing"], cwd=ROOT, env=env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for(lambda: runs_of(billing.WEEKLY_RUN)[0][2] >= runs.PROGRESS_EVERY, timeout=60,
