@@ -43,6 +43,9 @@ __all__ = [
     "executing",
     "recent_runs",
     "get_run",
+    "unfinished_runs",
+    "is_stalled",
+    "requeue",
 ]
 
 log = logging.getLogger(__name__)
@@ -263,3 +266,30 @@ def executing(run_id: int, in_order: bool = False) -> Iterator[Execution | None]
 
 def recent_runs(limit: int = 20) -> list[JobRun]:
     return list(db.session.scalars(select(JobRun).order_by(JobRun.id.desc()).limit(limit)))
+
+
+def unfinished_runs(limit: int = 200) -> list[JobRun]:
+    """Runs queued or running, oldest first: what an operator looks at when work seems stuck."""
+    return list(db.session.scalars(
+        select(JobRun).where(JobRun.state.in_(("queued", "running"))).order_by(JobRun.id).limit(limit)))
+
+
+def is_stalled(run: JobRun, now: datetime | None = None) -> bool:
+    """Nobody has renewed the run's lease in time: its message was lost or its process died."""
+    now = now or clock.now()
+    return not run.finished and (run.lease_until is None or run.lease_until <= now)
+
+
+def requeue(run_id: int) -> JobRun:
+    """Hand a queued or running run to its job again now (an operator's repair), without
+    waiting for its lease to run out. The owner is cleared, so a late step of an execution
+    still at work stops (``LeaseLost``) and the next execution resumes from the progress."""
+    with transaction():
+        run = locked(JobRun, JobRun.id == run_id)
+        if run is None:
+            raise Conflict(_l("There is no run %(id)s.", id=run_id))
+        if run.finished:
+            raise Conflict(_l("Run %(id)s has finished; there is nothing to hand on.", id=run_id))
+        run.owner, run.lease_until = None, clock.now() + lease()
+        publish(RUN_EVENT, {"run_id": run.id, "kind": run.kind})
+    return run
