@@ -26,7 +26,7 @@ from portal.operations.models import OperatorAction, ProcessBeat
 __all__ = [
     "ProcessBeat", "OperatorAction", "SCHEDULER", "WORKER", "SCHEDULER_STALE", "WORKER_ALIVE", "BEAT_EVERY",
     "Backend", "backend", "this_process", "beat", "forget", "processes", "Processes",
-    "EventLag", "outbox_lag", "record", "recent_actions", "ACTIONS",
+    "EventLag", "outbox_lag", "record", "recent_actions", "ACTIONS", "OperationsCollector",
 ]
 
 SCHEDULER, WORKER = "scheduler", "worker"
@@ -174,3 +174,6 @@ def record(action: str, params: dict, count: int, actor) -> OperatorAction:
 def recent_actions(limit: int = 20) -> list[OperatorAction]:
     return list(db.session.scalars(
         select(OperatorAction).order_by(OperatorAction.at.desc(), OperatorAction.id.desc()).limit(limit)))
+
+
+from portal.operations.metrics import OperationsCollector  # noqa: E402 - uses the functions above
