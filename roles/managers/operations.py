@@ -74,7 +74,7 @@ def _back():
 
 
 def _queue(queue: str) -> str:
-    if queue not in {q.name for q in operations.backend().queues()}:
+    if queue not in operations.backend().names():
         abort(404)
     return queue
 
