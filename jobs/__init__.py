@@ -7,6 +7,7 @@ import threading
 from jobs.broker import broker, is_in_process  # noqa: F401 - sets the broker before any actor
 from jobs import bets, billing, context, events, notifications, orders, people, quality, relay, schedule, warehouse  # noqa: F401,E402 - declares actors
 from jobs import applicants, hiring, matching  # noqa: F401,E402 - declares actors
+from jobs import operations  # noqa: E402
 from portal import events as outbox  # noqa: E402
 
 _middleware_added = False
@@ -21,6 +22,8 @@ def init_app(app) -> None:
         context.set_app(app)
     if not _middleware_added:
         broker.add_middleware(context.AppContext())
+        broker.add_middleware(operations.KeepLastError())
+        broker.add_middleware(operations.WorkerBeats())
         _middleware_added = True
     outbox.on_commit(relay.relay)
     # The demo's walk through time hands each step's events to their consumers at once.
@@ -28,6 +31,7 @@ def init_app(app) -> None:
 
     demo.use_jobs(deliver=events.deliver_pending, due_between=schedule.due_between, run_now=schedule.run_now)
     app.extensions["broker_ping"] = broker_ping
+    app.extensions["operations"] = operations.for_broker(broker)
     from jobs import cli
 
     cli.init_app(app)

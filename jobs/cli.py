@@ -12,6 +12,10 @@ from werkzeug.serving import run_simple
 
 
 def init_app(app: Flask) -> None:
+    from jobs import operator_commands
+
+    operator_commands.init_app(app)
+
     @app.cli.command("serve")
     @click.option("--host", default="127.0.0.1")
     @click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), type=int)

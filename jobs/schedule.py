@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Callable
 
 from jobs.events import consumer
-from portal import clock, events, matching, runs
+from portal import clock, events, matching, operations, runs
 from portal.timezones import Periods
 
 log = logging.getLogger(__name__)
@@ -242,6 +242,7 @@ def run_forever(app, stop: threading.Event, tick_seconds: float = 5.0) -> None:
         with app.app_context():
             try:
                 run_due(jobs)
+                operations.beat(operations.SCHEDULER)  # the operations page's "last tick"
             except Exception:  # noqa: BLE001 - keep the schedule alive; the next tick retries
                 log.exception("scheduler tick failed")
         stop.wait(tick_seconds)

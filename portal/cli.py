@@ -43,15 +43,23 @@ def init_app(app: Flask) -> None:
     @click.option("--clients", type=click.IntRange(0), default=0, help="Clients to add.")
     @click.option("--orders", type=click.IntRange(0), default=0, help="Past orders to add.")
     @click.option("--seed", type=int, default=1, help="Same seed, same data.")
-    def generate(workers: int, clients: int, orders: int, seed: int) -> None:
+    @click.option("--password", default=None,
+                  help="Every account made gets this password, so benchmark users can sign in "
+                       "(default: none, nobody can sign in as them).")
+    def generate(workers: int, clients: int, orders: int, seed: int, password: str | None) -> None:
         """Insert scale data in bulk for benchmarks (bench/generate.py; not for production)."""
         from bench.generate import generate as generate_data  # bench/ is not part of the portal
+        from portal.people import MAX_PASSWORD, MIN_PASSWORD
 
+        if password is not None and not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+            raise click.ClickException(f"the password must have {MIN_PASSWORD} to {MAX_PASSWORD} characters")
         try:
-            made = generate_data(workers=workers, clients=clients, orders=orders, seed=seed)
+            made = generate_data(workers=workers, clients=clients, orders=orders, seed=seed, password=password)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo("added {workers} workers, {clients} clients, {orders} past orders".format(**made))
+        if password:
+            click.echo("every account added signs in with the given password (emails: <role>-<tag>-<n>@bench.test)")
 
     @app.cli.command("check-ledger")
     def check_ledger() -> None:

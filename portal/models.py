@@ -8,6 +8,7 @@ from portal.events import models as _events  # noqa: F401
 from portal.ledger import models as _ledger  # noqa: F401
 from portal.matching import models as _matching  # noqa: F401
 from portal.notifications import models as _notifications  # noqa: F401
+from portal.operations import models as _operations  # noqa: F401
 from portal.orders import models as _orders  # noqa: F401
 from portal.people import models as _people  # noqa: F401
 from portal.quality import models as _quality  # noqa: F401

@@ -177,7 +177,32 @@ def _billing(n: int, viewer: User) -> None:
              given_by_name=viewer.name, booked_at=now - timedelta(minutes=i)) for i in range(n)])
 
 
-FILLERS = [_people, _emails, _runs, _orders, _kits, _bets_and_cases, _billing]
+def _operations(n: int, viewer: User) -> None:
+    """Unconfirmed events (some handled by one consumer), process heartbeats and logged repairs,
+    for the managers' operations page."""
+    if viewer.role != "manager":
+        return
+    import uuid
+
+    from portal.events import HandledEvent, OutboxEvent
+    from portal.operations import OperatorAction, ProcessBeat
+
+    now, batch = clock.now(), next(_seq)
+    ids = [str(uuid.uuid4()) for _ in range(n)]
+    db.session.execute(insert(OutboxEvent), [
+        dict(id=event_id, name=f"bulk.happened{i % 7}", payload={}, created_at=now - timedelta(seconds=i), sends=1)
+        for i, event_id in enumerate(ids)])
+    db.session.execute(insert(HandledEvent), [
+        dict(event_id=event_id, handler="bulk.consumer", handled_at=now) for event_id in ids[::2]])
+    db.session.execute(insert(ProcessBeat), [
+        dict(kind=("worker", "scheduler")[i % 2], identity=f"bulk-{batch}:{i}", started_at=now,
+             beat_at=now - timedelta(seconds=i)) for i in range(n)])
+    db.session.execute(insert(OperatorAction), [
+        dict(action="retry_emails", params={}, count=i, actor_id=viewer.id, actor_name=viewer.name,
+             at=now - timedelta(seconds=i)) for i in range(n)])
+
+
+FILLERS = [_people, _emails, _runs, _orders, _kits, _bets_and_cases, _billing, _operations]
 
 
 def fill(n: int, viewer: User) -> None:
@@ -196,6 +221,7 @@ PAGES = [
     ("manager", "/manager/people"),
     ("manager", "/manager/emails"),
     ("manager", "/manager/runs"),
+    ("manager", "/manager/operations"),
     ("manager", "/manager/billing"),
     ("manager", "/manager/bets"),
     ("manager", "/manager/quality"),

@@ -1,5 +1,6 @@
 """Notifications: outgoing emails and their delivery state."""
 
+from portal.notifications.failed import discard_failed, failed_emails, retry_failed
 from portal.notifications.models import EMAIL_STATES, Email
 from portal.notifications.sending import (
     MAX_ATTEMPTS,
@@ -16,4 +17,5 @@ from portal.notifications.sending import (
 __all__ = [
     "EMAIL_STATES", "Email", "MAX_ATTEMPTS", "Delivery", "counts_by_state", "deliver_email",
     "emails_due", "get_email", "list_emails", "queue_email", "render_email",
+    "failed_emails", "retry_failed", "discard_failed",
 ]

@@ -9,7 +9,9 @@ from portal.db import UTCDateTime, db
 #                  → retrying → sending → … (refused or unreachable: try again later)
 #                  → failed (a permanent refusal, or MAX_ATTEMPTS tries; reason in last_error)
 # queued → kept (no SMTP server configured: read it in the managers' mail viewer)
-EMAIL_STATES = ("queued", "sending", "retrying", "sent", "kept", "failed")
+# failed → queued (a manager's "retry" on the operations page: one more try)
+#        → discarded (a manager put it aside there)
+EMAIL_STATES = ("queued", "sending", "retrying", "sent", "kept", "failed", "discarded")
 
 
 class Email(db.Model):

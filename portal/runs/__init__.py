@@ -46,6 +46,9 @@ __all__ = [
     "runs_by_id",
     "advance",
     "finish_handed_off",
+    "unfinished_runs",
+    "is_stalled",
+    "requeue",
 ]
 
 log = logging.getLogger(__name__)
@@ -312,3 +315,28 @@ def runs_by_id(run_ids: list[int | None]) -> list[JobRun]:
     """The given runs in one query (a page listing things that each have a run)."""
     wanted = [i for i in run_ids if i is not None]
     return list(db.session.scalars(select(JobRun).where(JobRun.id.in_(wanted)))) if wanted else []
+def unfinished_runs(limit: int = 200) -> list[JobRun]:
+    """Runs queued or running, oldest first: what an operator looks at when work seems stuck."""
+    return list(db.session.scalars(
+        select(JobRun).where(JobRun.state.in_(("queued", "running"))).order_by(JobRun.id).limit(limit)))
+
+
+def is_stalled(run: JobRun, now: datetime | None = None) -> bool:
+    """Nobody has renewed the run's lease in time: its message was lost or its process died."""
+    now = now or clock.now()
+    return not run.finished and (run.lease_until is None or run.lease_until <= now)
+
+
+def requeue(run_id: int) -> JobRun:
+    """Hand a queued or running run to its job again now (an operator's repair), without
+    waiting for its lease to run out. The owner is cleared, so a late step of an execution
+    still at work stops (``LeaseLost``) and the next execution resumes from the progress."""
+    with transaction():
+        run = locked(JobRun, JobRun.id == run_id)
+        if run is None:
+            raise Conflict(_l("There is no run %(id)s.", id=run_id))
+        if run.finished:
+            raise Conflict(_l("Run %(id)s has finished; there is nothing to hand on.", id=run_id))
+        run.owner, run.lease_until = None, clock.now() + lease()
+        publish(RUN_EVENT, {"run_id": run.id, "kind": run.kind})
+    return run

@@ -9,4 +9,7 @@ from portal.auth import require_role
 bp = Blueprint("managers", __name__, url_prefix="/manager")
 require_role(bp, "manager")
 
-from roles.managers import applicants, bets, billing, emails, home, matching, orders, people, quality, replays, runs, service_types, test_sets  # noqa: E402,F401 - registers the views
+from roles.managers import (  # noqa: E402,F401 - registers the views
+    applicants, bets, billing, emails, home, matching, operations, orders, people, quality, replays, runs, service_types,
+    test_sets,
+)

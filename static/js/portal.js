@@ -32,6 +32,16 @@
     }
   }, true);
 
+  // Live panels (data-pause-when-hidden) poll only while their tab is shown: a page left open in a
+  // background tab asks the server nothing, and is brought up to date the moment it is shown again.
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    if (document.hidden && evt.detail.elt.hasAttribute("data-pause-when-hidden")) evt.preventDefault();
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) return;
+    document.querySelectorAll("[data-pause-when-hidden]").forEach(function (el) { htmx.trigger(el, "shown"); });
+  });
+
   // "Print" buttons (the invoice page): the browser's own print, styled by @media print.
   document.addEventListener("click", function (evt) {
     if (evt.target.closest("[data-print]")) window.print();

@@ -120,4 +120,5 @@ def test_the_managers_header_groups_its_links_and_marks_the_current_group(client
     assert [name for current, name in groups if current] == ["System"]
     system = header[header.index(">System<"):]
     assert 'href="/manager/emails" aria-current="page"' in system
-    assert header.count("<li><a href=") == 13  # the brand, the 11 pages and the account
+    assert header.count("<li><a href=") == 14  # the brand, the 12 pages and the account
+    assert 'href="/manager/operations"' in system
