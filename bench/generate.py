@@ -3,8 +3,9 @@
 ``flask --app wsgi generate --workers 10000 --clients 2000 --orders 100000`` calls
 ``generate``. Rows go straight into the people and orders tables with set-based inserts
 (one multi-row statement per batch), not through the operations: 100 000 orders through
-``book_order`` would take hours and would email everyone. The accounts have no password
-and addresses under ``@bench.test``; the orders are past ones with their outcomes and
+``book_order`` would take hours and would email everyone. The accounts have addresses under
+``@bench.test`` and no password, unless ``password`` is given: then they all share it (one
+hash, so a load test can sign in as any of them); the orders are past ones with their outcomes and
 feedback, which is what matching weighs, and the workers' records (the counters the
 operations would have kept) are then recounted from them in one statement.
 """
@@ -22,6 +23,7 @@ from portal import clock
 from portal.db import db
 from portal.orders import records
 from portal.orders.models import Feedback, Order, ServiceType
+from portal.people import passwords
 from portal.people.models import User, WorkerProfile
 
 BATCH = 5_000
@@ -33,20 +35,23 @@ BREEDS = ("Tabby", "Siamese", "Maine Coon", "Sphynx", "British Shorthair", "Beng
 OUTCOMES = (("completed", 80), ("cancelled", 12), ("failed", 8))
 
 
-def generate(*, workers: int = 0, clients: int = 0, orders: int = 0, seed: int = 1) -> dict[str, int]:
+def generate(*, workers: int = 0, clients: int = 0, orders: int = 0, seed: int = 1,
+             password: str | None = None) -> dict[str, int]:
     """Insert the rows and commit; orders are spread over every active client and worker."""
     rng = random.Random(seed)
     tag = secrets.token_hex(3)  # a second run gets new email addresses
     now = clock.now()
     codes = _service_types(now)
-    worker_ids = _accounts("worker", workers, tag, now)
+    # Hashed once: an Argon2 hash per account would take minutes for 10 000 workers.
+    password_hash = passwords.hash_password(password) if password else None
+    worker_ids = _accounts("worker", workers, tag, now, password_hash)
     _insert_many(WorkerProfile.__table__, ({
         "user_id": user_id, "age": rng.randint(1, 15), "breed": rng.choice(BREEDS), "fur_colour": "",
         "photo_id": None, "about": "",
         "strengths": rng.sample(list(codes), rng.randint(0, 2)),
         "weaknesses": rng.sample(list(codes), rng.choice((0, 0, 0, 1))),
     } for user_id in worker_ids))
-    _accounts("client", clients, tag, now)
+    _accounts("client", clients, tag, now, password_hash)
     created_orders = _past_orders(orders, rng, codes, now) if orders else 0
     if created_orders:
         records.recount()  # the operations keep the workers' records; bulk inserts bypass them
@@ -64,10 +69,10 @@ def _service_types(now) -> dict[str, tuple[int, int]]:
         select(ServiceType.id, ServiceType.code, ServiceType.base_price_cents))}
 
 
-def _accounts(role: str, count: int, tag: str, now) -> list[int]:
+def _accounts(role: str, count: int, tag: str, now, password_hash: str | None) -> list[int]:
     table = User.__table__
     ids: list[int] = []
-    rows = ({"email": f"{role}-{tag}-{i}@bench.test", "password_hash": None, "role": role,
+    rows = ({"email": f"{role}-{tag}-{i}@bench.test", "password_hash": password_hash, "role": role,
              "name": f"Bench {role} {i}", "address": f"{i} Bench Street", "language": "en",
              "active": True, "created_at": now, "deactivated_at": None} for i in range(count))
     for batch in _batches(rows):

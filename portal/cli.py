@@ -43,12 +43,14 @@ def init_app(app: Flask) -> None:
     @click.option("--clients", type=click.IntRange(0), default=0, help="Clients to add.")
     @click.option("--orders", type=click.IntRange(0), default=0, help="Past orders to add.")
     @click.option("--seed", type=int, default=1, help="Same seed, same data.")
-    def generate(workers: int, clients: int, orders: int, seed: int) -> None:
+    @click.option("--password", default=None,
+                  help="One known password for every account added (default: none, nobody can sign in).")
+    def generate(workers: int, clients: int, orders: int, seed: int, password: str | None) -> None:
         """Insert scale data in bulk for benchmarks (bench/generate.py; not for production)."""
         from bench.generate import generate as generate_data  # bench/ is not part of the portal
 
         try:
-            made = generate_data(workers=workers, clients=clients, orders=orders, seed=seed)
+            made = generate_data(workers=workers, clients=clients, orders=orders, seed=seed, password=password)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo("added {workers} workers, {clients} clients, {orders} past orders".format(**made))
