@@ -92,6 +92,10 @@ def load(test_config: dict | None = None) -> dict:
         # lost, process killed) is dispatched again by the scheduler's next tick.
         "RUN_LEASE_SECONDS": int(env.get("RUN_LEASE_SECONDS", "60")),
         "RUN_JOBS_IN_PROCESS": False,
+        # A file every process reads its clock's offset from and follows (portal/clock.py):
+        # the production-shape test moves time for all its processes at once. Never in
+        # production; demo mode keeps its own under instance/.
+        "CLOCK_OFFSET_FILE": env.get("CLOCK_OFFSET_FILE") or None,
         # Warehouse: where workers pick up kits, and the sandbox bakery's manners (SPEC WH-2):
         # sometimes slow, sometimes down. Tests start with a calm bakery and set what they test.
         "WAREHOUSE_ADDRESS": env.get("WAREHOUSE_ADDRESS", "MCF warehouse, 7 Whisker Yard"),
