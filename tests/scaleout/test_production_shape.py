@@ -265,6 +265,12 @@ def test_the_production_shape_does_everything_once_through_two_web_processes_a_k
     shape.wait_until(lambda: d.db.one("SELECT count(*) FROM invoices WHERE state = 'paid'")
                      and d.db.one("SELECT count(*) FROM worker_payouts WHERE state = 'paid'"), 90,
                      "the weekly invoice to be paid and the monthly payout to be paid")
+    # The client sees what they paid, the worker what was paid out, on either web process.
+    invoice_id = d.db.one("SELECT id FROM invoices")
+    for _ in bases:
+        assert "Paid so far: 100.00" in client.get("/client/billing").text.replace("\xa0", " ")
+        assert "100.00" in client.get(f"/client/billing/invoices/{invoice_id}").text
+        assert "60.00" in worker.get("/worker/earnings").text
     manager = shape.Person(bases)
     manager.sign_in("boss@scaleout.test", PASSWORD)
     run_id = d.db.one("SELECT id FROM job_runs WHERE kind = 'billing.weekly_invoices' AND finished_at IS NOT NULL"
