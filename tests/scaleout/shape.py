@@ -25,6 +25,8 @@ import psycopg
 import redis
 import requests
 
+from tests.waiting import wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 # The engineer's port range on the shared machine: Redis, two web processes, the applicant
@@ -42,18 +44,15 @@ def port_is_free(port: int) -> bool:
 
 
 def wait_until(condition, timeout: float, what: str, interval: float = 0.1):
-    """Poll ``condition`` until it returns something truthy; fail naming ``what``."""
-    deadline = time.monotonic() + timeout
-    while True:
+    """``tests.waiting.wait_for``, where a server still starting (or restarting) counts as
+    not yet."""
+    def tolerant():
         try:
-            value = condition()
-        except Exception:  # noqa: BLE001 - a server still starting refuses connections
-            value = None
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
+            return condition()
+        except (requests.ConnectionError, redis.ConnectionError, psycopg.OperationalError):
+            return None
+
+    return wait_for(tolerant, timeout=timeout, interval=interval, message=what)
 
 
 # --- the database ------------------------------------------------------------------------------

@@ -18,12 +18,14 @@ import json
 import os
 import secrets
 import signal
+import subprocess
 import tempfile
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -76,10 +78,9 @@ def deployment():
     tmp = Path(tempfile.mkdtemp(prefix="mcf-scaleout-"))
     db = shape.Database(DATABASE_URL).create()
     services: list[shape.Service] = []
-    redis_server = shape.RedisServer(tmp).start()
+    redis_server = shape.RedisServer(tmp)
     smtp = SmtpServer()
     smtp.port = shape.SMTP_PORT
-    smtp.start()
     clock = shape.SharedClock(tmp / "clock-offset")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "JOBS_", "RATELIMIT_"))}
     env.update({
@@ -99,23 +100,23 @@ def deployment():
         return s
 
     def command(*argv):
-        import subprocess
-
         done = subprocess.run([str(shape.BIN / "flask"), "--app", "wsgi", *argv], cwd=shape.ROOT, env=env,
-                              capture_output=True, text=True, timeout=120)
+                              capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, f"flask {' '.join(argv)}: {done.stdout}{done.stderr}"
         return done.stdout
 
-    yield type("Deployment", (), dict(tmp=tmp, db=db, redis=redis_server, smtp=smtp, clock=clock, env=env,
-                                      service=service, command=command, services=services))
-    for s in reversed(services):
-        s.stop()
-    smtp.stop()
-    redis_server.stop()
-    failed = [s for s in services if s.exits and not s.supervised]
-    for s in failed:
-        print(f"--- {s.name} exited: {s.exits}\n{s.output()[-3000:]}")
-    db.drop()
+    try:
+        redis_server.start()
+        smtp.start()
+        yield SimpleNamespace(tmp=tmp, db=db, redis=redis_server, smtp=smtp, clock=clock, service=service,
+                              command=command, services=services)
+    finally:
+        for s in reversed(services):
+            s.stop()
+        smtp.stop()
+        redis_server.stop()
+        db.drop()
+        print(f"\nthe processes' logs: {tmp}")
 
 
 def test_the_production_shape_does_everything_once_through_two_web_processes_a_killed_job_and_a_redis_restart(
@@ -303,6 +304,12 @@ def test_the_production_shape_does_everything_once_through_two_web_processes_a_k
     for person in (client, staff, worker, manager):
         assert set(person.served_by) == set(bases)
 
+    # No process died on its own (the jobs service only when killed, and it was restarted).
+    assert [s.name for s in d.services if s.proc.poll() is not None] == []
+    assert len(jobs.exits) == 1
+    # No process died on its own (the jobs service only when killed, and it was restarted).
+    assert [s.name for s in d.services if s.proc.poll() is not None] == []
+    assert len(jobs.exits) == 1
     connections.append(d.db.connections())
     figures["PostgreSQL connections, most seen"] = max(connections)
     figures["whole test in s"] = round(time.monotonic() - began, 1)
