@@ -18,6 +18,11 @@ REDIS_NAMESPACE = os.environ.get("JOBS_REDIS_NAMESPACE", "dramatiq")
 # Backoff between retries of a failing actor; tests shorten it.
 MIN_BACKOFF_MS = int(os.environ.get("JOBS_MIN_BACKOFF_MS", "5000"))
 MAX_BACKOFF_MS = int(os.environ.get("JOBS_MAX_BACKOFF_MS", "300000"))
+# A worker process silent this long counts as dead and its unfinished messages go to others.
+# Every live worker calls Redis at least once a second per queue, so 15 s is never a slow one.
+HEARTBEAT_MS = 15_000
+# Out of a million broker calls, how many check for dead workers: all of them (see _build).
+MAINTENANCE_CHANCE = 1_000_000
 
 
 def _middleware() -> list:
@@ -36,16 +41,20 @@ def _build() -> dramatiq.Broker:
         import redis
         from dramatiq.brokers.redis import RedisBroker
 
-        # Measured (ARCHITECTURE.md): with the defaults a killed worker's messages were
-        # not redelivered for minutes. Here a worker silent for 15 s counts as dead, and
-        # the maintenance that puts its messages back runs on ~1 in 100 broker calls
-        # (the chance is per million; the default 1000 is 1 in 1000).
+        # A killed worker's messages stay in its ack set until a "maintenance" pass sees its
+        # heartbeat older than HEARTBEAT_MS and puts them back. Dramatiq runs that pass inside
+        # a broker call with a chance per million, and only for that call's queue; idle
+        # consumers call about once a second per queue, so the default (1 in 1000) left
+        # messages for minutes, and 1 in 100 for ~42 s (measured). Run it on every call: it
+        # is two sorted-set range reads in the script each call runs anyway, and then the
+        # messages are back within a second or two of the heartbeat timeout
+        # (tests/scaleout measures it; docs/operations.md, "When a job process dies").
         # Timeouts: a request relaying events after its commit must not hang on an
         # unreachable Redis; the sweep sends them later.
         client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=5, socket_timeout=15)
         return RedisBroker(
-            client=client, namespace=REDIS_NAMESPACE, middleware=_middleware(), heartbeat_timeout=15_000,
-            maintenance_chance=10_000, dead_message_ttl=7 * 24 * 3600 * 1000,
+            client=client, namespace=REDIS_NAMESPACE, middleware=_middleware(), heartbeat_timeout=HEARTBEAT_MS,
+            maintenance_chance=MAINTENANCE_CHANCE, dead_message_ttl=7 * 24 * 3600 * 1000,
         )
     return StubBroker(middleware=_middleware())
 

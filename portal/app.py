@@ -70,12 +70,18 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _init_demo_clock(app: Flask) -> None:
-    """Demo mode: the moved clock survives a restart (kept next to the demo database)."""
-    if app.config["DEMO"]:
-        from pathlib import Path
+    """Demo mode: the moved clock survives a restart (kept next to the demo database).
+    ``CLOCK_OFFSET_FILE``: every process of a test deployment follows one offset."""
+    from pathlib import Path
 
-        from portal import clock
+    from portal import clock
 
+    if app.config.get("CLOCK_OFFSET_FILE"):
+        logging.getLogger(__name__).warning(
+            "the clock follows the offset in %s (CLOCK_OFFSET_FILE): never in production",
+            app.config["CLOCK_OFFSET_FILE"])
+        clock.keep_offset_in(app.config["CLOCK_OFFSET_FILE"])
+    elif app.config["DEMO"]:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         clock.keep_offset_in(Path(app.instance_path) / "demo-clock-offset")
 

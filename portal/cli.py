@@ -44,8 +44,7 @@ def init_app(app: Flask) -> None:
     @click.option("--orders", type=click.IntRange(0), default=0, help="Past orders to add.")
     @click.option("--seed", type=int, default=1, help="Same seed, same data.")
     @click.option("--password", default=None,
-                  help="Every account made gets this password, so benchmark users can sign in "
-                       "(default: none, nobody can sign in as them).")
+                  help="One known password for every account added (default: none, nobody can sign in).")
     def generate(workers: int, clients: int, orders: int, seed: int, password: str | None) -> None:
         """Insert scale data in bulk for benchmarks (bench/generate.py; not for production)."""
         from bench.generate import generate as generate_data  # bench/ is not part of the portal

@@ -1,9 +1,11 @@
 """The one source of "now" for the whole portal.
 
 Tests and the demo move time here instead of patching ``datetime``. The offset is
-per process: production never moves it, and the demo runs in one process. In demo mode the
-offset is also kept in a file under ``instance/`` (``keep_offset_in``), so restarting
-``make run`` does not send the portal back in time while its data stays in the future.
+per process: production never moves it. In demo mode the offset is also kept in a file under
+``instance/`` (``keep_offset_in``), so restarting ``make run`` does not send the portal back in
+time while its data stays in the future; ``CLOCK_OFFSET_FILE`` names such a file outside demo
+mode (the production-shape test). Every process keeping its offset in the same file follows
+it: when one process moves the clock, the others read the new offset at their next ``now()``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ _lock = threading.Lock()
 _offset = timedelta(0)
 _frozen: datetime | None = None
 _store: Path | None = None
+_seen: tuple[int, int, int] | None = None  # the kept file's inode, mtime and size when last read
 # Closer than this to the wall clock counts as the real time (the banner stays away).
 _NOT_MOVED = timedelta(minutes=1)
 
@@ -28,6 +31,8 @@ def now() -> datetime:
     """Current time, timezone-aware UTC."""
     if _frozen is not None:
         return _frozen
+    if _store is not None:
+        _follow()
     return datetime.now(UTC) + _offset
 
 
@@ -91,29 +96,55 @@ def walking() -> Iterator[None]:
 
 
 def keep_offset_in(path: Path | str) -> None:
-    """Demo mode: read the offset from ``path`` and write it there whenever it moves."""
-    global _store, _offset
+    """Read the offset from ``path``, write it there whenever it moves, and follow the moves
+    other processes write there (demo mode; ``CLOCK_OFFSET_FILE``)."""
+    global _store
     with _lock:
         _store = Path(path)
-        try:
-            _offset = timedelta(seconds=float(_store.read_text().strip()))
-        except (OSError, ValueError):
-            _offset = timedelta(0)
+        _read()
+
+
+def _follow() -> None:
+    """Re-read the kept offset when the file changed (another process moved the clock).
+
+    One ``stat`` per ``now()``, and only in processes that keep their offset in a file."""
+    try:
+        st = os.stat(_store)
+    except (OSError, TypeError):
+        return
+    if (st.st_ino, st.st_mtime_ns, st.st_size) != _seen:
+        with _lock:
+            _read()
+
+
+def _read() -> None:
+    """The offset from the kept file, 0 when there is none (caller holds the lock)."""
+    global _offset, _seen
+    try:
+        st = os.stat(_store)
+        _offset = timedelta(seconds=float(_store.read_text().strip()))
+        _seen = (st.st_ino, st.st_mtime_ns, st.st_size)
+    except (OSError, TypeError, ValueError):
+        _offset = timedelta(0)
 
 
 def _save() -> None:
     """Write the offset where ``keep_offset_in`` said (caller holds the lock)."""
+    global _seen
     if _store is None:
         return
     partial = _store.with_suffix(".partial")
     partial.write_text(f"{_offset.total_seconds():.6f}\n")
     os.replace(partial, _store)  # a crash mid-write leaves the old offset, never half a number
+    st = os.stat(_store)
+    _seen = (st.st_ino, st.st_mtime_ns, st.st_size)  # our own write is no news to follow
 
 
 def reset() -> None:
     """Back to the wall clock, remembering nothing (tests; a restart forgets all but the file)."""
-    global _frozen, _offset, _store
+    global _frozen, _offset, _store, _seen
     with _lock:
         _frozen = None
         _offset = timedelta(0)
         _store = None
+        _seen = None

@@ -100,6 +100,10 @@ def load(test_config: dict | None = None) -> dict:
         "BILLING_CHARGE_CHUNK": int(env.get("BILLING_CHARGE_CHUNK", "25")),
         # A charge whose answer was lost is asked about again by its key after this long.
         "BILLING_LOST_ANSWER_SECONDS": float(env.get("BILLING_LOST_ANSWER_SECONDS", "15")),
+        # A file every process reads its clock's offset from and follows (portal/clock.py):
+        # the production-shape test moves time for all its processes at once. Never in
+        # production; demo mode keeps its own under instance/.
+        "CLOCK_OFFSET_FILE": env.get("CLOCK_OFFSET_FILE") or None,
         # Warehouse: where workers pick up kits, and the sandbox bakery's manners (SPEC WH-2):
         # sometimes slow, sometimes down. Tests start with a calm bakery and set what they test.
         "WAREHOUSE_ADDRESS": env.get("WAREHOUSE_ADDRESS", "MCF warehouse, 7 Whisker Yard"),

@@ -32,3 +32,22 @@ def test_orders_without_anyone_to_give_them_to_are_refused(app, db):
     assert result.exit_code != 0
     assert "at least one active client and one active worker" in result.output
     assert count(db, Order) == 0
+
+
+def test_generated_accounts_sign_in_with_the_known_password(app, db, client):
+    result = app.test_cli_runner().invoke(args=["generate", "--workers", "2", "--clients", "3", "--password", "bench-pass"])
+    assert result.exit_code == 0, result.output
+    for user in db.session.scalars(select(User).where(User.role.in_(("worker", "client")))):
+        response = client.post("/login", data={"email": user.email, "password": "bench-pass"})
+        assert response.status_code in (302, 303), user.email
+        client.post("/logout")
+    response = client.post("/login", data={"email": user.email, "password": "not-the-password"})
+    assert response.status_code not in (302, 303)
+
+
+def test_generated_accounts_have_no_password_by_default(app, db, client):
+    app.test_cli_runner().invoke(args=["generate", "--clients", "1"])
+    email = db.session.scalar(select(User.email).where(User.role == "client"))
+    response = client.post("/login", data={"email": email, "password": ""})
+    assert response.status_code not in (302, 303)
+    assert db.session.scalar(select(User.password_hash).where(User.email == email)) is None

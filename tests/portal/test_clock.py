@@ -56,3 +56,36 @@ def test_reset_returns_to_the_wall_clock():
     clock.advance(timedelta(hours=5))
     clock.reset()
     assert abs(clock.now() - datetime.now(UTC)) < timedelta(minutes=1)
+
+
+def test_processes_keeping_their_offset_in_one_file_move_together(tmp_path):
+    """What CLOCK_OFFSET_FILE gives a deployment of several processes (the production-shape
+    test): one process moves the clock, another process sees it at its next reading."""
+    import subprocess
+    import sys
+
+    kept = tmp_path / "clock-offset"
+    other = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from portal import clock; clock.keep_offset_in(sys.argv[1]);"
+         " print(clock.now().isoformat(), flush=True); sys.stdin.readline();"
+         " print(clock.now().isoformat(), flush=True)", str(kept)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        before = datetime.fromisoformat(other.stdout.readline().strip())
+        assert abs(before - datetime.now(UTC)) < timedelta(minutes=1)
+        clock.keep_offset_in(kept)
+        clock.advance(timedelta(days=3))
+        other.stdin.write("\n")
+        other.stdin.flush()
+        after = datetime.fromisoformat(other.stdout.readline().strip())
+    finally:
+        other.stdin.close()
+        other.wait(timeout=30)
+        clock.reset()
+    assert timedelta(days=3) <= after - before < timedelta(days=3, minutes=1)
+
+
+def test_a_process_not_keeping_an_offset_never_reads_one(tmp_path):
+    clock.reset()
+    (tmp_path / "clock-offset").write_text("86400\n")
+    assert abs(clock.now() - datetime.now(UTC)) < timedelta(seconds=5)
