@@ -169,11 +169,10 @@ def configure(log_format: str, level: str = "INFO", *, add_handler: bool = True)
 def init_app(app: Flask) -> None:
     """Request ids in and out of every request, and one line per request in JSON mode."""
     configure(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"], add_handler=not app.testing)
-    trust_header = app.config["TRUST_REQUEST_ID"]
     access_lines = app.config["LOG_FORMAT"] == "json"  # text mode: the demo server prints its own
 
     def _begin():
-        header = request.headers.get(REQUEST_ID_HEADER) if trust_header else None
+        header = request.headers.get(REQUEST_ID_HEADER) if app.config["TRUST_REQUEST_ID"] else None
         rid = trusted_request_id(header) or new_request_id()
         g.request_id = rid
         g.log_context_before = bind(request_id=rid)
