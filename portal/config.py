@@ -125,7 +125,7 @@ def load(test_config: dict | None = None) -> dict:
         # Metrics and logs. /metrics answers only a scraper holding this token (unset: 404).
         "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         # One JSON object a line in production; readable text in the embedded demo.
-        "LOG_FORMAT": env.get("LOG_FORMAT") or ("text" if demo or _flag("FLASK_DEBUG") else "json"),
+        "LOG_FORMAT": env.get("LOG_FORMAT") or ("text" if demo else "json"),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
         # Take X-Request-ID from the proxy in front (it must set or strip it), else make one.
         "TRUST_REQUEST_ID": _flag("TRUST_REQUEST_ID"),
