@@ -12,6 +12,8 @@ import dramatiq
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AgeLimit, Callbacks, Pipelines, Retries, ShutdownNotifications, TimeLimit
 
+from jobs.telemetry import JobMetrics, RequestIds
+
 REDIS_URL = os.environ.get("REDIS_URL") or None
 # Deployments (or test runs) sharing one Redis keep their queues apart by namespace.
 REDIS_NAMESPACE = os.environ.get("JOBS_REDIS_NAMESPACE", "dramatiq")
@@ -33,6 +35,8 @@ def _middleware() -> list:
         Callbacks(),
         Pipelines(),
         Retries(min_backoff=MIN_BACKOFF_MS, max_backoff=MAX_BACKOFF_MS, max_retries=20),
+        RequestIds(),  # before JobMetrics: its after-hook logs while the request id is bound
+        JobMetrics(),
     ]
 
 

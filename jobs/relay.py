@@ -9,7 +9,7 @@ import dramatiq
 from flask import current_app
 
 from jobs.events import close_event, consumers_of, handle_event
-from portal import events, notifications, runs
+from portal import events, logs, notifications, runs
 from portal.db import db
 
 log = logging.getLogger(__name__)
@@ -42,10 +42,14 @@ def relay(pending: list[tuple[str, str]]) -> None:
 
 def send_again(pending: list[tuple[str, str]]) -> None:
     """Re-send events: noted first (and committed), so a concurrent sweep skips them."""
-    events.mark_sent([event_id for event_id, _ in pending])
+    ids = [event_id for event_id, _ in pending]
+    events.mark_sent(ids)
     db.session.commit()
+    published_under = events.request_ids(ids)
     for event_id, name in pending:
-        send_event(event_id, name)
+        # Its messages carry the id of the action that published it, not the sweep's.
+        with logs.bound(request_id=published_under.get(event_id, logs.request_id())):
+            send_event(event_id, name)
 
 
 @dramatiq.actor(queue_name="schedule", max_retries=0)

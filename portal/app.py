@@ -9,7 +9,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as config_module
-from portal import errors_pages, health, htmx, i18n, inputs, security
+from portal import errors_pages, health, htmx, i18n, inputs, logs, metrics, security
 from portal.extensions import babel, csrf, db, login_manager
 from portal.money import Money
 from portal.people import passwords
@@ -28,7 +28,7 @@ def create_app(test_config: dict | None = None, *, roles: str = "all") -> Flask:
     )
     app.config.update(config_module.load(test_config))
     app.config["PORTAL_PART"] = roles
-    logging.basicConfig(level=logging.INFO)
+    logs.init_app(app)  # first: everything after logs with the request id
     inputs.init_app(app)  # before any route: it bounds every <int:…>
 
     _init_extensions(app)
@@ -38,12 +38,18 @@ def create_app(test_config: dict | None = None, *, roles: str = "all") -> Flask:
     htmx.init_app(app)
     errors_pages.init_app(app)
     app.register_blueprint(health.bp)
+    metrics.init_app(app)
     _register_roles(app, roles)
 
     # The factory is the one place that wires jobs in (ARCHITECTURE.md).
     import jobs
 
     jobs.init_app(app)
+    # Queues, outbox lag, scheduler lag, workers alive: read at each scrape of /metrics
+    # (the broker side reaches it through the app extension jobs just set).
+    from portal.operations import OperationsCollector
+
+    metrics.register_collector(OperationsCollector(app))
 
     from portal import cli
 

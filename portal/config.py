@@ -134,10 +134,19 @@ def load(test_config: dict | None = None) -> dict:
         "APPLY_MIN_FILL_SECONDS": float(env.get("APPLY_MIN_FILL_SECONDS", "4")),
         "APPLY_MAX_BYTES": int(env.get("APPLY_MAX_BYTES", str(6 * 1024 * 1024))),
         "APPLICANT_LINK_DAYS": int(env.get("APPLICANT_LINK_DAYS", "7")),
+        # Metrics and logs. /metrics answers only a scraper holding this token (unset: 404).
+        "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
+        # One JSON object a line in production; readable text in the embedded demo.
+        "LOG_FORMAT": env.get("LOG_FORMAT") or ("text" if demo else "json"),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
+        # Take X-Request-ID from the proxy in front (it must set or strip it), else make one.
+        "TRUST_REQUEST_ID": _flag("TRUST_REQUEST_ID"),
     }
     if test_config:
         cfg.update(test_config)
         cfg["SQLALCHEMY_DATABASE_URI"] = database_url(cfg["SQLALCHEMY_DATABASE_URI"])
     cfg["PORTAL_TIME_ZONE"] = time_zone(cfg["PORTAL_TIME_ZONE"])
+    if cfg["LOG_FORMAT"] not in ("json", "text"):
+        raise RuntimeError(f"LOG_FORMAT={cfg['LOG_FORMAT']!r} is neither json nor text")
     cfg["BABEL_DEFAULT_TIMEZONE"] = cfg["PORTAL_TIME_ZONE"]
     return cfg

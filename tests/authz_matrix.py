@@ -57,6 +57,9 @@ ACCESS: dict[str, str | frozenset[str]] = {
     "set_language": PUBLIC,
     "health.healthz": PUBLIC,
     "health.readyz": PUBLIC,
+    # the scraper's bearer token is the secret: 404 for everybody when none is configured
+    # (as here), 401 without it (tests/portal/test_metrics.py)
+    "metrics.scrape": SECRET_LINK,
     # signing in, one's own account
     "auth.login": VISITORS,
     "auth.register": VISITORS,

@@ -40,6 +40,7 @@ from portal.db import db as _db  # noqa: E402
 from tests import factories  # noqa: E402
 from tests.waiting import wait_for  # noqa: E402,F401 - re-exported for tests
 from tests.smtp import smtp_server  # noqa: E402,F401 - fixture: a real SMTP server (aiosmtpd)
+from tests.log_lines import log_lines  # noqa: E402,F401 - fixture: the JSON log lines a test caused
 
 class IsolatedClient(FlaskClient):
     """Each request gets its own app context (own ``g``, own DB session), as in production,

@@ -2,7 +2,7 @@
 kept report (drafts themselves are pipelines under other names: no schema change)
 
 Revision ID: 0020_matching_replay
-Revises: 0017_operations
+Revises: 0018_request_ids
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from alembic import op
 import portal.db
 
 revision = '0020_matching_replay'
-down_revision = '0017_operations'
+down_revision = '0018_request_ids'
 branch_labels = None
 depends_on = None
 

@@ -15,7 +15,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 
-from portal import clock
+from portal import clock, logs
 from portal.db import UTCDateTime, db, locked
 from portal.events.models import HandledEvent, OutboxEvent
 
@@ -31,6 +31,7 @@ __all__ = [
     "unconfirmed_count",
     "mark_sent",
     "is_handled",
+    "request_ids",
     "RESEND_RUN",
 ]
 
@@ -46,7 +47,7 @@ def publish(name: str, payload: dict) -> OutboxEvent:
     """Record ``name`` (``thing.past_tense``) in the current transaction."""
     if "." not in name:
         raise ValueError("event names look like 'order.accepted'")
-    ev = OutboxEvent(name=name, payload=payload, created_at=clock.now(), sends=0)
+    ev = OutboxEvent(name=name, payload=payload, created_at=clock.now(), sends=0, request_id=logs.request_id())
     session = db.session()
     session.add(ev)
     session.flush([ev])
@@ -195,6 +196,14 @@ def unconfirmed_count(created_before: datetime) -> int:
     """How many events created before ``created_before`` are not done yet (one query)."""
     return db.session.scalar(select(func.count(OutboxEvent.id)).where(
         OutboxEvent.done_at.is_(None), OutboxEvent.created_at < created_before))
+
+
+def request_ids(event_ids: list[str]) -> dict[str, str]:
+    """The request id each of these events was published under, where there was one (one query)."""
+    if not event_ids:
+        return {}
+    return dict(db.session.execute(select(OutboxEvent.id, OutboxEvent.request_id).where(
+        OutboxEvent.id.in_(event_ids), OutboxEvent.request_id.is_not(None))).all())
 
 
 def mark_sent(event_ids: list[str]) -> None:

@@ -23,6 +23,9 @@ class OutboxEvent(db.Model):
     sends: Mapped[int] = mapped_column(Integer, default=0)
     # Every consumer has handled it.
     done_at = mapped_column(UTCDateTime, nullable=True)
+    # The request (or job) that published it: the sweep re-sends it under the same id, so its
+    # consumers' log lines still lead back to the user's action (portal.logs).
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     __table_args__ = (Index("ix_outbox_events_pending", "done_at", "created_at"),)
 
