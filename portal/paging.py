@@ -68,8 +68,9 @@ def at_least(n: int, exact: bool = True) -> str:
     return format_number(n) + ("" if exact else "+")
 
 
-def paginate(stmt: Select, page: int, per_page: int, *, scalars: bool = True, cap: int = COUNT_CAP) -> Page:
+def paginate(stmt: Select, page: int, per_page: int, *, scalars: bool = True, cap: int | None = None) -> Page:
     """Page ``page`` of ``stmt`` (already ordered): two statements whatever the list's length."""
+    cap = cap or COUNT_CAP
     page = max(page, 1)
     offset = (page - 1) * per_page
     result = db.session.execute(stmt.limit(per_page).offset(offset))
@@ -80,8 +81,9 @@ def paginate(stmt: Select, page: int, per_page: int, *, scalars: bool = True, ca
     return Page(items, page, per_page, offset + min(ahead, cap), total_exact=exact)
 
 
-def capped_count(stmt: Select, cap: int = COUNT_CAP) -> int:
+def capped_count(stmt: Select, cap: int | None = None) -> int:
     """How many rows ``stmt`` gives, counting no further than ``cap + 1``."""
+    cap = cap or COUNT_CAP
     return db.session.scalar(select(func.count()).select_from(_window(stmt, cap)))
 
 
@@ -90,8 +92,9 @@ def _window(stmt: Select, cap: int):
     return stmt.order_by(None).limit(cap + 1).subquery()
 
 
-def capped_counts(stmts: dict[str, Select], cap: int = COUNT_CAP) -> dict[str, int]:
+def capped_counts(stmts: dict[str, Select], cap: int | None = None) -> dict[str, int]:
     """``capped_count`` of each statement, in one statement (a count per state, per role)."""
+    cap = cap or COUNT_CAP
     if not stmts:
         return {}
     parts = []
