@@ -81,9 +81,9 @@ def status_of(url: str) -> int:
 
 
 @contextmanager
-def gunicorn(target: str, env: dict, workers: int):
-    """``target`` served on a free loopback port until the block ends."""
-    port = _free_port()
+def gunicorn(target: str, env: dict, workers: int, port: int | None = None):
+    """``target`` served on ``port`` (a free loopback port when None) until the block ends."""
+    port = port or _free_port()
     proc = subprocess.Popen([GUNICORN, "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
                              target], cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"

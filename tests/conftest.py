@@ -226,16 +226,18 @@ def jobs_worker(app):
 
 @pytest.fixture
 def count_queries(app, db):
-    """``with count_queries() as n: ...`` then ``n.count`` statements were run."""
+    """``with count_queries() as n: ...`` then ``n.count`` statements were run (``n.calls``:
+    each with its parameters)."""
 
     @contextmanager
     def _count():
-        counter = type("Counter", (), {"count": 0, "statements": []})()
+        counter = type("Counter", (), {"count": 0, "statements": [], "calls": []})()
 
         def before(conn, cursor, statement, parameters, context, executemany):
             if not re.match(r"\s*(SAVEPOINT|RELEASE|ROLLBACK)", statement, re.I):
                 counter.count += 1
                 counter.statements.append(statement)
+                counter.calls.append((statement, parameters))  # to EXPLAIN them afterwards
 
         engine = _db.engine
         event.listen(engine, "before_cursor_execute", before)

@@ -149,3 +149,16 @@ def test_a_russian_client_sees_their_dashboard_in_russian(client, login_as):
     page = client.get("/", follow_redirects=True).get_data(as_text=True)
     assert "Выйти" in page and "Заказать помощь" in page
     assert "Sign out" not in page
+
+
+def test_templates_follow_a_forced_language_and_come_back(app):
+    """Templates read the request's catalogue once, yet an email rendered in its recipient's
+    language during someone else's request is in that language, and the page after it is not."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert render_template_string("{{ _('Next') }}") == "Next"
+        with force_locale("ru"):
+            assert render_template_string("{{ _('Next') }}") == "Далее"
+        assert render_template_string("{{ _('Next') }}") == "Next"

@@ -1,7 +1,7 @@
 """operations: process heartbeats (the scheduler's tick, the workers') and the operators' action log
 
 Revision ID: 0017_operations
-Revises: 0012_note_codes
+Revises: 0016_list_indexes
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import portal.db
 
 
 revision = "0017_operations"
-down_revision = "0012_note_codes"
+down_revision = "0016_list_indexes"
 branch_labels = None
 depends_on = None
 

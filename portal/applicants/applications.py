@@ -22,6 +22,7 @@ from portal.applicants.models import (
 )
 from portal.applicants.notes import NOTES
 from portal.db import db, locked, transaction
+from portal.paging import capped_counts, paginate
 from portal.errors import Conflict, DomainError, NotFound
 from portal.events import publish
 from portal.images import BadImage, reencode
@@ -257,9 +258,9 @@ def latest_attempt(application_id: int) -> Attempt | None:
 # --- the managers' pipeline ----------------------------------------------------------------
 
 def stage_counts() -> dict[str, int]:
-    """How many applications are at each stage (every stage, zero included)."""
-    rows = db.session.execute(select(Application.stage, func.count()).group_by(Application.stage))
-    return {stage: 0 for stage in STAGES} | dict(rows.all())
+    """How many applications are at each stage (every stage, zero included), each counted up
+    to the cap (one query)."""
+    return capped_counts({stage: select(Application.id).where(Application.stage == stage) for stage in STAGES})
 
 
 def search_applications(stage: str | None, service_type_id: int | None, flagged: bool, query: str,
@@ -276,7 +277,7 @@ def search_applications(stage: str | None, service_type_id: int | None, flagged:
         # autoescape: a "%" or "_" typed in the search box is a character, not a wildcard.
         stmt = stmt.where(or_(func.lower(Application.name).contains(query, autoescape=True),
                               Application.email.contains(query, autoescape=True)))
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    return paginate(stmt, page, per_page)
 
 
 def get_application(application_id: int) -> Application:

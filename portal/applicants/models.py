@@ -68,6 +68,9 @@ class Application(db.Model):
                         name="stage_known"),
         Index("ix_applications_stage_created", "stage", "created_at"),
         Index("ix_applications_notified", "notified_at"),
+        # The managers' pipeline: newest first, unfiltered or by vacancy.
+        Index("ix_applications_created_id", "created_at", "id"),
+        Index("ix_applications_service_created", "service_type_id", "created_at"),
     )
 
     @property

@@ -18,6 +18,7 @@ from sqlalchemy import case, exists, func, select
 from portal import clock, orders
 from portal.bets.models import OUTCOMES, Bet, BetBook
 from portal.db import db, locked, transaction
+from portal.paging import paginate
 from portal.errors import Conflict, DomainError, NotFound
 from portal.money import Money
 from portal.people import User
@@ -239,10 +240,9 @@ def house_bank() -> Money:
 def recent_settlements(page: int = 1, per_page: int = 20):
     """Settled books that had bets, newest first, each with its bets (per order: who gets how
     much); a book nobody bet on settles too, but there is nothing in it to show."""
-    books = db.paginate(select(BetBook).where(BetBook.state == "settled",
-                                              exists().where(Bet.order_id == BetBook.order_id))
-                        .order_by(BetBook.settled_at.desc(), BetBook.order_id.desc()),
-                        page=max(page, 1), per_page=per_page, error_out=False, count=True)
+    books = paginate(select(BetBook).where(BetBook.state == "settled",
+                                           exists().where(Bet.order_id == BetBook.order_id))
+                     .order_by(BetBook.settled_at.desc(), BetBook.order_id.desc()), page, per_page)
     ids = [b.order_id for b in books.items]
     bets: dict[int, list[Bet]] = {i: [] for i in ids}
     if ids:

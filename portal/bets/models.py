@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import UTCDateTime, db
@@ -32,6 +32,7 @@ class BetBook(db.Model):
 
     __table_args__ = (
         CheckConstraint("state IN ('open', 'closed', 'settled')", name="known_state"),
+        Index("ix_bet_books_state_settled", "state", "settled_at", "order_id"),  # recent settlements
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, and_, select
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, and_, select, text
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from portal.client_billing.weeks import billing_week
@@ -41,6 +41,10 @@ class Charge(db.Model):
     )
 
 
+# Invoices a try failed on and that are still not paid: the managers' unpaid report.
+UNPAID = text("state <> 'paid' AND last_failure IS NOT NULL")
+
+
 class Invoice(db.Model):
     """A client's charges of one ISO week, charged on Sunday; unique per client and week."""
 
@@ -65,6 +69,8 @@ class Invoice(db.Model):
         Index("ix_invoices_state_next_try_at", "state", "next_try_at"),
         Index("ix_invoices_batch", "batch"),
         Index("ix_invoices_week", "week_key"),  # is the week invoiced (a new charge asks)
+        # The unpaid report and its count: only invoices a try failed on, in the report's order.
+        Index("ix_invoices_unpaid", "state", "week_key", "id", postgresql_where=UNPAID, sqlite_where=UNPAID),
     )
 
 

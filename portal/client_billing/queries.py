@@ -16,6 +16,7 @@ from portal.client_billing.models import Charge, Invoice, PaymentCard
 from portal.client_billing.payments import card_of, may_book
 from portal.client_billing.weeks import BILLING_WEEKS
 from portal.db import db
+from portal.paging import paginate
 from portal.errors import NotFound
 from portal.money import Money
 
@@ -44,9 +45,8 @@ def statement(client_id: int, page: int = 1, per_page: int = 20) -> Statement:
         card=card_of(client_id), may_book=may_book(client_id),
         invoices=invoices_of(client_id),
         # Each charge links to its invoice: the invoice id comes in the same query.
-        charges=db.paginate(select(Charge).options(undefer(Charge.invoice_id)).where(Charge.client_id == client_id)
-                            .order_by(Charge.charged_at.desc(), Charge.id.desc()),
-                            page=page, per_page=per_page, error_out=False),
+        charges=paginate(select(Charge).options(undefer(Charge.invoice_id)).where(Charge.client_id == client_id)
+                         .order_by(Charge.charged_at.desc(), Charge.id.desc()), page, per_page),
         invoiced_at=BILLING_WEEKS.next_due_after(clock.now()),
     )
 

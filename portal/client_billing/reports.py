@@ -13,6 +13,7 @@ from sqlalchemy import case, func, select
 from portal import people
 from portal.client_billing.models import Charge, Invoice, on_its_invoice
 from portal.db import db
+from portal.paging import capped_count
 from portal.money import Money
 
 
@@ -61,8 +62,9 @@ def _unpaid():
 
 
 def unpaid_invoice_count() -> int:
-    """How many invoices the unpaid report lists (one query)."""
-    return db.session.scalar(select(func.count(Invoice.id)).where(_unpaid()))
+    """How many invoices the unpaid report lists, up to the cap (one query; a partial index
+    holds exactly those invoices)."""
+    return capped_count(select(Invoice.id).where(_unpaid()))
 
 
 def unpaid_invoices(limit: int = 500) -> list[UnpaidInvoice]:

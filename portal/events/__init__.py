@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from portal import clock, logs
 from portal.db import UTCDateTime, db, locked
+from portal.paging import capped_count
 from portal.events.models import HandledEvent, OutboxEvent
 
 __all__ = [
@@ -193,8 +194,8 @@ def unconfirmed(created_before: datetime) -> list[tuple[str, str]]:
 
 
 def unconfirmed_count(created_before: datetime) -> int:
-    """How many events created before ``created_before`` are not done yet (one query)."""
-    return db.session.scalar(select(func.count(OutboxEvent.id)).where(
+    """How many events created before ``created_before`` are not done yet, up to the cap (one query)."""
+    return capped_count(select(OutboxEvent.id).where(
         OutboxEvent.done_at.is_(None), OutboxEvent.created_at < created_before))
 
 

@@ -35,4 +35,7 @@ class Email(db.Model):
     # (sending), or a grace period for the first hand-off to a worker (queued).
     next_attempt_at = mapped_column(UTCDateTime, nullable=True)
 
-    __table_args__ = (Index("ix_emails_state_next", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_emails_state_next", "state", "next_attempt_at"),
+        Index("ix_emails_state_id", "state", "id"),  # the mail list filtered by state, newest first
+    )

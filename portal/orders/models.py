@@ -94,6 +94,9 @@ class Order(db.Model):
         Index("ix_orders_worker_starts", "worker_id", "starts_at"),
         Index("ix_orders_state_starts", "state", "starts_at"),
         Index("ix_orders_created", "created_at"),
+        # The managers' list: newest start first, unfiltered, by dates or by service.
+        Index("ix_orders_starts_id", "starts_at", "id"),
+        Index("ix_orders_service_starts", "service_type_id", "starts_at"),
     )
 
     @property

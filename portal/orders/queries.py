@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased, joinedload
 from portal import timezones
 from portal.db import db
 from portal.inputs import whole_number
+from portal.paging import Page, capped_count, paginate
 from portal.errors import NotFound
 from portal.orders.models import (
     ACTIVE_STATES, BUSY_STATES, FINAL_STATES, STATES, Feedback, Order, OrderPhoto, TimelineEntry,
@@ -32,14 +33,14 @@ def _with_people(stmt: Select) -> Select:
     )
 
 
-def _page(stmt: Select, page: int, per_page: int):
-    return db.paginate(stmt, page=max(page, 1), per_page=per_page, error_out=False, count=True)
+def _page(stmt: Select, page: int, per_page: int) -> Page:
+    return paginate(stmt, page, per_page)
 
 
 @dataclass
 class OrderLists:
     active: list[Order]
-    past: object  # a Flask-SQLAlchemy Pagination of final orders
+    past: Page  # final orders
 
 
 def client_orders(client_id: int, page: int = 1, per_page: int = 10) -> OrderLists:
@@ -115,8 +116,8 @@ def search_orders(f: OrderFilters, page: int = 1, per_page: int = 25):
 
 
 def count_orders(f: OrderFilters) -> int:
-    """How many orders the managers' list shows with these filters (one query)."""
-    return db.session.scalar(select(func.count()).select_from(_filtered(f).subquery()))
+    """How many orders the managers' list shows with these filters, up to the cap (one query)."""
+    return capped_count(_filtered(f))
 
 
 @dataclass

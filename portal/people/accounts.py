@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload
 
 from portal import clock, notifications, timezones
 from portal.db import db, locked, transaction
+from portal.paging import capped_counts, paginate
 from portal.errors import Conflict, DomainError, NotFound
 from portal.events import publish
 from portal.images import reencode
@@ -577,18 +578,12 @@ def search_people(role: str | None, query: str, page: int, per_page: int = 25):
         # autoescape: a "%" or "_" typed in the search box is a character, not a wildcard.
         stmt = stmt.where(or_(func.lower(User.name).contains(q, autoescape=True),
                               User.email.contains(q, autoescape=True)))
-    return db.paginate(stmt.order_by(User.created_at.desc(), User.id.desc()), page=page,
-                       per_page=per_page, error_out=False)
+    return paginate(stmt.order_by(User.created_at.desc(), User.id.desc()), page, per_page)
 
 
 def counts_by_role() -> dict[str, int]:
-    """How many active accounts each role has."""
-    rows = db.session.execute(
-        select(User.role, func.count(User.id)).where(User.active.is_(True)).group_by(User.role)
-    )
-    counts = {r: 0 for r in ROLES}
-    counts.update({role: n for role, n in rows})
-    return counts
+    """How many active accounts each role has, each counted up to the cap (one query)."""
+    return capped_counts({role: select(User.id).where(User.role == role, User.active.is_(True)) for role in ROLES})
 
 
 # --- one's own account ---------------------------------------------------------------

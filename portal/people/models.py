@@ -36,7 +36,10 @@ class User(db.Model):
         back_populates="user", uselist=False, lazy="raise"
     )
 
-    __table_args__ = (Index("ix_users_role_created", "role", "created_at"),)
+    __table_args__ = (
+        Index("ix_users_role_created", "role", "created_at"),
+        Index("ix_users_created_id", "created_at", "id"),  # the managers' people list, newest first
+    )
 
     # Flask-Login protocol
     @property

@@ -116,4 +116,5 @@ class Case(db.Model):
         Index("ix_qc_cases_state_opened", "state", "opened_at"),
         Index("ix_qc_cases_worker", "worker_id", "opened_at"),
         Index("ix_qc_cases_disputed_by", "disputed_by", "opened_at"),
+        Index("ix_qc_cases_state_closed", "state", "closed_at"),  # closed cases, latest first
     )

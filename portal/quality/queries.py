@@ -7,11 +7,12 @@ from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal import clock, timezones
 from portal.db import db
+from portal.paging import capped_count, paginate
 from portal.errors import NotFound
 from portal.quality.models import REASONS, Case, Cause
 
@@ -53,13 +54,12 @@ def case_queue(f: QueueFilters, viewer_id: int, page: int = 1, per_page: int = 2
     elif f.assignee == "nobody":
         stmt = stmt.where(Case.assignee_id.is_(None))
     order = (Case.opened_at, Case.id) if f.state == "open" else (Case.closed_at.desc(), Case.id.desc())
-    return db.paginate(stmt.order_by(*order), page=max(page, 1), per_page=per_page,
-                       error_out=False, count=True)
+    return paginate(stmt.order_by(*order), page, per_page)
 
 
 def open_case_count() -> int:
-    """How many cases wait for a manager's result (the queue's default list; one query)."""
-    return db.session.scalar(select(func.count(Case.id)).where(Case.state == "open"))
+    """How many cases wait for a manager's result (the queue's default list), up to the cap."""
+    return capped_count(select(Case.id).where(Case.state == "open"))
 
 
 def get_case(case_id: int) -> Case:

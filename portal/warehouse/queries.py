@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from portal import clock, timezones
 from portal.db import db
+from portal.paging import capped_count, paginate
 from portal.warehouse.models import KIT_STATES, WORKING_STATES, CookieRequest, Kit
 
 WORKING = "working"  # the board's default filter: kits staff still work on
@@ -46,12 +47,12 @@ def _filtered(f: BoardFilters):
 def board(f: BoardFilters, page: int = 1, per_page: int = 50):
     """Kits by pickup time (the order's start), soonest first, with their cookies."""
     stmt = _filtered(f).options(joinedload(Kit.cookie)).order_by(Kit.starts_at, Kit.id)
-    return db.paginate(stmt, page=max(page, 1), per_page=per_page, error_out=False, count=True)
+    return paginate(stmt, page, per_page)
 
 
 def count_kits(f: BoardFilters) -> int:
-    """How many kits the board shows with these filters (one query)."""
-    return db.session.scalar(select(func.count()).select_from(_filtered(f).subquery()))
+    """How many kits the board shows with these filters, up to the cap (one query)."""
+    return capped_count(_filtered(f))
 
 
 def get_kit(kit_id: int) -> Kit | None:

@@ -1,0 +1,112 @@
+"""Pages of a list whose cost does not grow with the list: counts stop at a cap.
+
+An exact ``COUNT(*)`` reads every row the filters match, on every page view (659 ms at
+500 000 orders). A page instead counts the rows from its own first row up to ``COUNT_CAP``
+further (``SELECT count(*) FROM (… OFFSET o LIMIT cap + 1)``, which an index on the list's
+order serves). Below the cap the total is exact; past it the page says "1 000+".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from flask_babel import format_number
+from sqlalchemy import Select, func, literal, select, union_all
+
+from portal.db import db
+
+# Rows counted past a page's first row; a list longer than that shows "N+".
+COUNT_CAP = 1_000
+
+
+@dataclass
+class Page:
+    """One page of a list: ``items``, and as much of the total as was worth counting."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int  # exact when ``total_exact``; else a lower bound
+    total_exact: bool = True
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page)) if self.total else 0
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+    @property
+    def total_label(self) -> str:
+        """``1 234`` or ``1 000+``: the total as a page says it."""
+        return at_least(self.total, self.total_exact)
+
+    @property
+    def pages_label(self) -> str:
+        return at_least(self.pages, self.total_exact)
+
+    def __iter__(self):
+        return iter(self.items)
+
+
+def at_least(n: int, exact: bool = True) -> str:
+    """A count in the reader's digits, with "+" when it is only a lower bound."""
+    return format_number(n) + ("" if exact else "+")
+
+
+def paginate(stmt: Select, page: int, per_page: int, *, scalars: bool = True, cap: int | None = None) -> Page:
+    """Page ``page`` of ``stmt`` (already ordered): two statements whatever the list's length."""
+    cap = cap or COUNT_CAP
+    page = max(page, 1)
+    offset = (page - 1) * per_page
+    result = db.session.execute(stmt.limit(per_page).offset(offset))
+    items = list(result.unique().scalars() if scalars else result)
+    ahead = capped_count(stmt.offset(offset), cap)
+    # Nothing from here on (a page past the end): the total is not known, only that it is no more.
+    exact = ahead <= cap and (ahead > 0 or page == 1)
+    return Page(items, page, per_page, offset + min(ahead, cap), total_exact=exact)
+
+
+def capped_count(stmt: Select, cap: int | None = None) -> int:
+    """How many rows ``stmt`` gives, counting no further than ``cap + 1``."""
+    cap = cap or COUNT_CAP
+    return db.session.scalar(select(func.count()).select_from(_window(stmt, cap)))
+
+
+def _window(stmt: Select, cap: int):
+    # The order does not change how many rows there are; without it any index may serve.
+    return stmt.order_by(None).limit(cap + 1).subquery()
+
+
+def capped_counts(stmts: dict[str, Select], cap: int | None = None) -> dict[str, int]:
+    """``capped_count`` of each statement, in one statement (a count per state, per role)."""
+    cap = cap or COUNT_CAP
+    if not stmts:
+        return {}
+    parts = []
+    for key, stmt in stmts.items():
+        parts.append(select(literal(key), func.count()).select_from(_window(stmt, cap)))
+    return dict(db.session.execute(union_all(*parts)).tuples().all())
+
+
+def capped(n: int) -> str:
+    """A count from ``capped_count``: ``1 000+`` when it reached past the cap."""
+    return at_least(min(n, COUNT_CAP), n <= COUNT_CAP)
+
+
+def init_app(app) -> None:
+    app.jinja_env.filters["capped"] = capped
