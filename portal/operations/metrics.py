@@ -29,9 +29,14 @@ class OperationsCollector:
         return []
 
     def collect(self):
+        from flask import current_app, has_app_context
+
         from portal.db import db
 
-        with self.app.app_context():
+        # The scraping app's, when scraped (another app built later in this process must not
+        # answer for it); ours when collected outside a request (a test's own registry).
+        app = current_app._get_current_object() if has_app_context() else self.app
+        with app.app_context():
             try:
                 yield from self._queues()
                 yield from self._database()
