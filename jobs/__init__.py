@@ -21,6 +21,7 @@ def init_app(app) -> None:
         context.set_app(app)
     if not _middleware_added:
         broker.add_middleware(context.AppContext())
+        broker.add_middleware(notifications.SmtpConnections())
         _middleware_added = True
     outbox.on_commit(relay.relay)
     # The demo's walk through time hands each step's events to their consumers at once.

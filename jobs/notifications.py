@@ -18,6 +18,14 @@ def send_queued_email(payload: dict, event_id: str) -> None:
     deliver.send(payload["email_id"])
 
 
+class SmtpConnections(dramatiq.Middleware):
+    """Each worker thread keeps its SMTP connection between emails; it says goodbye to the
+    server when the thread stops."""
+
+    def before_worker_thread_shutdown(self, broker, thread):
+        notifications.close_smtp_connection()
+
+
 @dramatiq.actor(queue_name="email", max_retries=3)
 def deliver(email_id: int) -> None:
     """Try to send one email; if the server refused it, wake up again when the retry is due.
