@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import func, select, text
 
 from jobs.broker import broker
-from jobs.events import consumers_of, handle_event, handle_together
+from jobs.events import afterwards, consumers_of, handle_event, handle_together
 from portal import events
 from portal.db import db as _db
 from portal.db import transaction
@@ -148,3 +149,23 @@ def test_a_consumer_running_alone_and_the_whole_event_at_the_same_moment_do_each
     assert errors == []
     assert (effects("held"), effects("other")) == (1, 1)
     assert is_done(event_id)
+
+
+def test_what_a_consumer_leaves_for_after_its_commit_runs_once_committed_and_never_if_rolled_back(db, consumers):
+    seen: list[tuple[int, int]] = []
+
+    def later(payload, event_id):
+        events.publish("test.later", payload)
+
+        def look():  # its own session's view: the consumer's work is committed by now
+            seen.append((payload["n"], effects("later")))
+
+        afterwards(look)
+        if payload["n"] == 2:
+            raise RuntimeError("rolled back")
+
+    consumers("test.happened")(later)
+    handle_together(publish(1))
+    with pytest.raises(RuntimeError):
+        handle_together(publish(2))
+    assert seen == [(1, 1)]
