@@ -24,6 +24,7 @@ def init_app(app) -> None:
         broker.add_middleware(context.AppContext())
         broker.add_middleware(operations.KeepLastError())
         broker.add_middleware(operations.WorkerBeats())
+        broker.add_middleware(notifications.SmtpConnections())
         _middleware_added = True
     outbox.on_commit(relay.relay)
     # The demo's walk through time hands each step's events to their consumers at once.

@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import dramatiq
 
-from jobs.events import consumer
+from jobs.events import afterwards, consumer
 from portal import notifications
 
 
 @consumer("email.queued")
 def send_queued_email(payload: dict, event_id: str) -> None:
-    """A new email: hand it to ``deliver``.
+    """A new email: delivered in this same message, once the event's transaction has committed.
 
-    Not sent here: a consumer runs inside the event's transaction, and a delivery commits
-    its own steps and must not hold that transaction open while the SMTP server talks.
+    Not inside it: a delivery commits its own steps and must not hold that transaction open
+    while the SMTP server talks. Not in a message of its own either: that message cost as
+    much as the delivery's bookkeeping (bench/finished.py). Should this message die before
+    the delivery, the sweep finds the email still queued (``emails_due``) and delivers it.
     """
-    deliver.send(payload["email_id"])
+    email_id = payload["email_id"]
+    afterwards(lambda: deliver.fn(email_id))
+
+
+class SmtpConnections(dramatiq.Middleware):
+    """Each worker thread keeps its SMTP connection between emails; it says goodbye to the
+    server when the thread stops."""
+
+    def before_worker_thread_shutdown(self, broker, thread):
+        notifications.close_smtp_connection()
 
 
 @dramatiq.actor(queue_name="email", max_retries=3)

@@ -8,7 +8,7 @@ from datetime import timedelta
 import dramatiq
 from flask import current_app
 
-from jobs.events import close_event, consumers_of, handle_event
+from jobs.events import handle_event
 from portal import events, logs, notifications, runs
 from portal.db import db
 
@@ -19,11 +19,8 @@ RESEND_CHUNK = 100
 
 
 def send_event(event_id: str, name: str) -> None:
-    names = consumers_of(name)
-    if not names:
-        close_event.send(event_id, name)
-    for consumer_name in names:
-        handle_event.send(event_id, consumer_name)
+    """One message for the event, whatever its consumers: they run in one transaction."""
+    handle_event.send(event_id)
 
 
 def relay(pending: list[tuple[str, str]]) -> None:

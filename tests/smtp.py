@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from email import message_from_bytes, policy
@@ -24,6 +25,10 @@ class SmtpServer:
         self.host, self.port = "127.0.0.1", free_port()
         self.messages: list[EmailMessage] = []
         self.refused = 0
+        # The client's (address, port) of each message's connection, and the QUITs heard.
+        self.peers: list[tuple[str, int]] = []
+        self.goodbyes = 0
+        self._open: set = set()
         self._refusals: list[str] = []
         self._lock = threading.Lock()
         self._controller: Controller | None = None
@@ -48,11 +53,34 @@ class SmtpServer:
         with self._lock:
             self._refusals.clear()
 
+    @property
+    def connections(self) -> int:
+        """How many connections the accepted and refused messages came over."""
+        return len(set(self.peers))
+
+    def drop_connections(self) -> None:
+        """Hang up on every client (as a server does after an idle timeout or a restart)."""
+
+        async def hang_up():
+            for protocol in list(self._open):
+                protocol.transport.close()
+            self._open.clear()
+
+        asyncio.run_coroutine_threadsafe(hang_up(), self._controller.loop).result(5)
+
+    async def handle_QUIT(self, server, session, envelope) -> str:
+        with self._lock:
+            self.goodbyes += 1
+            self._open.discard(server)
+        return "221 Bye"
+
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if m["To"] == address]
 
     async def handle_DATA(self, server, session, envelope) -> str:
         with self._lock:
+            self.peers.append(tuple(session.peer))
+            self._open.add(server)
             if self._refusals:
                 self.refused += 1
                 return self._refusals.pop(0)

@@ -26,6 +26,8 @@ __all__ = [
     "publish",
     "on_commit",
     "claim",
+    "claim_all",
+    "mark_done",
     "mark_done_if_complete",
     "due_for_resend",
     "unconfirmed",
@@ -119,6 +121,36 @@ def claim(event_id: str, handler: str) -> OutboxEvent | None:
         .returning(HandledEvent.id)
     )
     return ev if session.execute(insert).scalar() is not None else None
+
+
+def claim_all(event_id: str, handlers: list[str]) -> set[str]:
+    """Start handling ``event_id`` by every one of ``handlers`` at once, in the current
+    transaction: one multi-row insert of their (event, handler) rows. Returns the handlers
+    that had not handled it yet (the rows this call inserted).
+
+    A handler running alone (``claim``) at the same moment holds its row: this insert waits
+    for that transaction, then leaves the handler out if it committed.
+    """
+    if not handlers:
+        return set()
+    session = db.session
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    now = clock.now()
+    insert = (
+        dialect.insert(HandledEvent.__table__)
+        .values([{"event_id": event_id, "handler": h, "handled_at": now} for h in handlers])
+        .on_conflict_do_nothing()
+        .returning(HandledEvent.handler)
+    )
+    return set(session.execute(insert).scalars())
+
+
+def mark_done(event_id: str) -> None:
+    """Confirm the event: the caller has every one of its handlers' rows in this transaction."""
+    db.session.execute(
+        update(OutboxEvent).where(OutboxEvent.id == event_id, OutboxEvent.done_at.is_(None))
+        .values(done_at=clock.now())
+    )
 
 
 def is_handled(event_id: str, handler: str) -> bool:

@@ -5,6 +5,7 @@ from portal.notifications.models import EMAIL_STATES, Email
 from portal.notifications.sending import (
     MAX_ATTEMPTS,
     Delivery,
+    close_smtp_connection,
     counts_by_state,
     deliver_email,
     emails_due,
@@ -15,7 +16,7 @@ from portal.notifications.sending import (
 )
 
 __all__ = [
-    "EMAIL_STATES", "Email", "MAX_ATTEMPTS", "Delivery", "counts_by_state", "deliver_email",
+    "EMAIL_STATES", "Email", "MAX_ATTEMPTS", "Delivery", "close_smtp_connection", "counts_by_state", "deliver_email",
     "emails_due", "get_email", "list_emails", "queue_email", "render_email",
     "failed_emails", "retry_failed", "discard_failed",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import smtplib
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
@@ -179,14 +180,70 @@ def _message(email: Email) -> EmailMessage:
     return msg
 
 
+# One SMTP connection per thread (a job worker's thread sends one email after another),
+# kept open between emails: a new connection (TCP, greeting, EHLO, STARTTLS, login) cost
+# more than the email itself. Closed by the worker thread's shutdown (jobs.notifications).
+_connections = threading.local()
+
+
 def _smtp_send(msg: EmailMessage) -> None:
+    """Send over this thread's connection, opening one if needed.
+
+    A kept connection the server has dropped meanwhile (an idle timeout, a restart: it
+    answers nothing, or 421) fails before the server took the message, so it is sent
+    once more over a new connection. Any other failure closes the connection unless the
+    server answered it (a refusal leaves the session usable: smtplib resets it).
+    """
+    smtp, reused = _connection()
+    try:
+        smtp.send_message(msg)
+    except smtplib.SMTPRecipientsRefused:
+        raise  # answered: smtplib reset the session (or closed it on a 421: reopened next time)
+    except (smtplib.SMTPServerDisconnected, smtplib.SMTPResponseException) as exc:
+        dropped = isinstance(exc, smtplib.SMTPServerDisconnected) or exc.smtp_code == 421
+        if not dropped:
+            raise
+        close_smtp_connection()
+        if not reused:
+            raise
+        smtp, _ = _connection()
+        smtp.send_message(msg)
+    except (smtplib.SMTPException, OSError):
+        close_smtp_connection()
+        raise
+
+
+def _connection() -> tuple[smtplib.SMTP, bool]:
+    """This thread's open connection to the configured server, and whether it was open before."""
     cfg = current_app.config
-    with smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=cfg["SMTP_TIMEOUT"]) as smtp:
+    server = (cfg["SMTP_HOST"], cfg["SMTP_PORT"], cfg["SMTP_STARTTLS"], cfg["SMTP_USER"])
+    kept = getattr(_connections, "smtp", None)
+    if kept is not None and _connections.server == server:
+        return kept, True
+    close_smtp_connection()  # another server now (the settings changed)
+    smtp = smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=cfg["SMTP_TIMEOUT"])
+    try:
         if cfg["SMTP_STARTTLS"]:
             smtp.starttls()
         if cfg["SMTP_USER"]:
             smtp.login(cfg["SMTP_USER"], cfg["SMTP_PASSWORD"] or "")
-        smtp.send_message(msg)
+    except BaseException:
+        smtp.close()
+        raise
+    _connections.smtp, _connections.server = smtp, server
+    return smtp, False
+
+
+def close_smtp_connection() -> None:
+    """Say goodbye to the SMTP server on this thread's connection, if there is one."""
+    smtp = getattr(_connections, "smtp", None)
+    _connections.smtp = None
+    if smtp is None:
+        return
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
 
 
 def emails_due(limit: int = 200) -> list[int]:
