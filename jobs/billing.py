@@ -8,6 +8,7 @@ import logging
 import dramatiq
 from flask import current_app
 
+from jobs.context import in_walk
 from jobs.events import consumer
 from portal import client_billing, clock, runs, worker_billing
 
@@ -83,8 +84,22 @@ def weekly_invoices(run_id: int) -> None:
         chunks = -(-(total - settled) // current_app.config["BILLING_CHARGE_CHUNK"])
         lanes = max(1, min(current_app.config["BILLING_CHARGE_CONCURRENCY"], chunks))
         run.hand_off()
+        if in_walk():  # the demo's walk: charged now, at the cut-off its clock stands at
+            _charge_here(run.run_id, run.token, week)
+            return
         for lane in range(lanes):
             charge_invoices.send(run.run_id, run.token, week, lanes, lane)
+
+
+def _charge_here(run_id: int, token: str, week: str) -> None:
+    """Every unsettled invoice of the week charged in this thread, chunk after chunk, as one
+    lane would; an answer still unknown is left to the run's takeover, as a lane leaves it."""
+    chunk, after = current_app.config["BILLING_CHARGE_CHUNK"], 0
+    while ids := client_billing.unsettled_invoices(week, 1, 0, after, chunk):
+        runs.advance(run_id, token, client_billing.charge_new_invoices(ids))
+        after = ids[-1]
+    if client_billing.week_settled(week):
+        runs.finish_handed_off(run_id, token)
 
 
 # A lane whose pass left answers unknown asks again by their keys this many times (every

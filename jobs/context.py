@@ -45,3 +45,22 @@ class AppContext(Middleware):
 
     def after_skip_message(self, broker, message):
         self._pop()
+
+
+# The demo's walk through time runs a keyed job here and now, with the clock stopped at its
+# cut-off: work the job would fan out to messages must happen inline too, at that moment.
+_walk = threading.local()
+
+
+def in_walk() -> bool:
+    return getattr(_walk, "on", False)
+
+
+class walking:
+    """``with walking(): job.fn(...)``: the job runs its fanned-out work in this thread."""
+
+    def __enter__(self):
+        self.was, _walk.on = in_walk(), True
+
+    def __exit__(self, *exc):
+        _walk.on = self.was

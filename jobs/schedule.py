@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable
 
+from jobs.context import walking
 from jobs.events import consumer
 from portal import clock, events, matching, operations, runs
 from portal.timezones import Periods
@@ -271,5 +272,6 @@ def run_now(job_name: str, period_key: str) -> bool:
     run = runs.claim_run(job_name, period_key, started_by="demo")
     if run is None:
         return False
-    job.send.__self__.fn(run.id)  # the actor's own function, without the broker
+    with walking():  # and what it would fan out to messages, here too
+        job.send.__self__.fn(run.id)  # the actor's own function, without the broker
     return True

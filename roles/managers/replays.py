@@ -96,11 +96,11 @@ def replay_report(replay_id: int):
     replay = _replay_or_404(replay_id)
     run = runs.get_run(replay.run_id) if replay.run_id else None
     ready = replay.summary is not None
-    only_changed = request.args.get("changed") == "1"
-    results = matching.replay_page(replay.id, page_number(), only_changed) if ready else None
+    changed_only = request.args.get("changed") == "1"
+    results = matching.replay_page(replay.id, page_number(), changed_only) if ready else None
     names = _names(replay, results.items if results else ())
     response = render("managers/replay.html", "managers/_replay_report.html", replay=replay, run=run,
-                      results=results, names=names, only_changed=only_changed,
+                      results=results, names=names, changed_only=changed_only,
                       live_steps=replay.live_steps, draft_steps=replay.draft_steps)
     return stop_polling(response) if ready or (run is not None and run.state == "failed") else response
 

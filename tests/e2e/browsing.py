@@ -102,7 +102,7 @@ def screenshot(page: Page, name: str) -> Path:
 # The header's links of each demo account (the last one is the account's own name).
 NAV_LINKS = {
     "manager": ["Overview", "Orders", "Warehouse", "Quality", "Matching", "People", "Applicants", "Billing", "Bets",
-                "Emails", "Runs", "Marquise Whiskers"],  # all but Overview in header groups
+                "Background work", "Emails", "Runs", "Marquise Whiskers"],  # all but Overview in header groups
     "warehouse": ["Kits", "Barsik Shelves"],
     "client": ["Dashboard", "Billing", "Tom Tabby"],
     "worker": ["Job board", "Earnings", "Oliver Paws"],

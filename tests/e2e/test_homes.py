@@ -16,7 +16,7 @@ PHONE = {"width": 390, "height": 844}
 # email, role, the home's heading, the header's links (the last one is the account's name)
 DEMO_ROLES = [
     ("manager@mcf.test", "manager", "Overview",
-     ["Overview", "Orders", "Warehouse", "Quality", "Matching", "People", "Applicants", "Billing", "Bets", "Emails", "Runs",
+     ["Overview", "Orders", "Warehouse", "Quality", "Matching", "People", "Applicants", "Billing", "Bets", "Background work", "Emails", "Runs",
       "Marquise Whiskers"]),
     ("warehouse@mcf.test", "warehouse", "Kits to assemble", ["Kits", "Barsik Shelves"]),
     ("client@mcf.test", "client", "Hello, Tom Tabby", ["Dashboard", "Billing", "Tom Tabby"]),
