@@ -39,7 +39,7 @@ pytestmark = [
     pytest.mark.skipif(not (ON_POSTGRES and os.environ.get("TEST_REDIS_URL")),
                        reason="the production shape needs PostgreSQL and Redis: set TEST_DATABASE_URL "
                               "(postgresql://…) and TEST_REDIS_URL, as the CI's second pass does"),
-    pytest.mark.timeout(480),
+    pytest.mark.timeout(720),
 ]
 
 PASSWORD = "scale-out-pass"
@@ -264,7 +264,7 @@ def test_the_production_shape_does_everything_once_through_two_web_processes_a_k
     # --- Sunday 20:00, the month's last day: every process's clock moves together -------------
     d.clock.set(datetime(sunday.year, sunday.month, sunday.day, 20, 0, 30, tzinfo=UTC))
     shape.wait_until(lambda: d.db.one("SELECT count(*) FROM invoices WHERE state = 'paid'")
-                     and d.db.one("SELECT count(*) FROM worker_payouts WHERE state = 'paid'"), 90,
+                     and d.db.one("SELECT count(*) FROM worker_payouts WHERE state = 'paid'"), 240,
                      "the weekly invoice to be paid and the monthly payout to be paid")
     # The client sees what they paid, the worker what was paid out, on either web process.
     invoice_id = d.db.one("SELECT id FROM invoices")
