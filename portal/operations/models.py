@@ -21,7 +21,8 @@ class ProcessBeat(db.Model):
     started_at = mapped_column(UTCDateTime, nullable=False)
     beat_at = mapped_column(UTCDateTime, nullable=False)
 
-    __table_args__ = (UniqueConstraint("kind", "identity"), Index("ix_process_beats_kind_beat_at", "kind", "beat_at"))
+    # The page lists the newest beats first and the forgetting deletes the oldest: both by beat_at.
+    __table_args__ = (UniqueConstraint("kind", "identity"), Index("ix_process_beats_beat_at", "beat_at"))
 
 
 class OperatorAction(db.Model):
@@ -38,4 +39,7 @@ class OperatorAction(db.Model):
     count: Mapped[int] = mapped_column(Integer, default=1)
     actor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     actor_name: Mapped[str] = mapped_column(String(200))
-    at = mapped_column(UTCDateTime, nullable=False, index=True)
+    at = mapped_column(UTCDateTime, nullable=False)
+
+    # The page's log of repairs is read newest first, ties by id.
+    __table_args__ = (Index("ix_operator_actions_at_id", "at", "id"),)
