@@ -10,7 +10,7 @@ from portal.quality.cases import (
     record_finished, record_problem, sample_completed_orders, sampling_percent, set_cause_active,
     set_sampling_percent,
 )
-from portal.quality.disputes import MAX_REASON, disputes_for, disputes_of, open_dispute, resolve_dispute
+from portal.quality.disputes import MAX_REASON, disputes_for, disputes_of, open_dispute, open_disputes_count, resolve_dispute
 from portal.quality.models import DISPUTE_OUTCOMES, REASONS, Case, Cause, FinishedOrder
 from portal.quality.queries import (
     CauseReport, HypothesesReport, QueueFilters, case_queue, get_case, hypotheses_report,
@@ -18,7 +18,7 @@ from portal.quality.queries import (
 )
 
 __all__ = [
-    "DISPUTE_OUTCOMES", "MAX_REASON", "disputes_for", "disputes_of", "open_dispute", "resolve_dispute",
+    "DISPUTE_OUTCOMES", "MAX_REASON", "disputes_for", "disputes_of", "open_dispute", "open_disputes_count", "resolve_dispute",
     "BAD_ENDS", "REASONS", "Case", "Cause", "CauseReport", "FinishedOrder", "HypothesesReport",
     "QueueFilters", "add_cause", "assign_case", "case_queue", "check_random_order", "close_case",
     "get_case", "hypotheses_report", "list_causes", "open_case_count", "reason_label", "record_finished",

@@ -146,3 +146,9 @@ def disputes_of(person_id: int, limit: int = 50) -> list[Case]:
         select(Case).where(Case.reason == "dispute", Case.disputed_by == person_id)
         .order_by(Case.opened_at.desc(), Case.id.desc()).limit(limit)))
 
+
+def open_disputes_count(person_id: int) -> int:
+    """How many of a person's disputes wait for a manager (one query): their record's tile
+    counts all of them, not only the latest ones the record lists."""
+    return db.session.scalar(select(func.count()).select_from(Case).where(
+        Case.reason == "dispute", Case.disputed_by == person_id, Case.state == "open"))

@@ -73,6 +73,7 @@ def _worker_record(user, skills_form: SkillsForm | None, bonus_form: BonusForm |
         fines_and_bonuses=worker_billing.recent_lines(user.id, ("fine", "bonus"), limit=RECENT),
         pickups=warehouse.pickups_of(user.id, limit=RECENT),
         disputes=quality.disputes_of(user.id, limit=RECENT),
+        open_disputes=quality.open_disputes_count(user.id),
         skills_form=skills_form,
         bonus_form=bonus_form or BonusForm(formdata=None),
     )

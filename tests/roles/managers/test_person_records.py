@@ -236,3 +236,13 @@ def test_a_workers_record_lists_their_disputes_with_the_outcome(client, manager)
     quality.resolve_dispute(case.id, manager, correct=True, amount=Money.cu(40), note="Not home indeed")
     page = text_of(client.get(f"/manager/people/{worker.id}"))
     assert tile(page, "open disputes") == "0" and "corrected by 40.00 CU" in page
+
+
+def test_the_open_disputes_tile_counts_every_open_dispute_not_only_the_listed_ones(client, manager):
+    worker, cat = factories.user("worker"), factories.user("client")
+    for _ in range(12):  # more than the record lists (its latest ten)
+        finish(cat.id, worker.id, "failed")
+        fine = lines_of(worker.id)[-1]
+        quality.open_dispute(worker_billing.statement_line(worker.id, fine.id), "Not my fault", worker)
+
+    assert tile(text_of(client.get(f"/manager/people/{worker.id}")), "open disputes") == "12"
