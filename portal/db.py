@@ -168,7 +168,10 @@ def locked(model, *criteria, options=()):
     Every operation that reads a state and then changes it takes its row through this, so
     racing requests leave one result: the second waits for the first to commit, then reads
     what the first wrote. ``criteria`` name one row (its id, a unique key); ``options`` are
-    loader options (``joinedload(...)``) for what the operation reads with it.
+    loader options for what the operation reads with it: ``selectinload(...)`` for rows it
+    may change (read by a statement of their own once the lock is held, so as they are now;
+    joined into the locking statement, PostgreSQL would hand them back as they were before
+    the wait, since only the locked row is read again).
 
     PostgreSQL: ``SELECT … FOR UPDATE OF <table>``, a row lock; others wait on this row only.
     SQLite has no row locks and ignores ``FOR UPDATE``: the transaction takes the database's
@@ -207,3 +210,26 @@ def locked_or_new(model, *criteria, **values):
         except IntegrityError:
             row = locked(model, *criteria)
     return row
+
+
+def insert_once(row, model, *criteria):
+    """Add ``row`` unless a row of ``model`` matching ``criteria`` (a form's submission key,
+    unique) is there already: returns (the row, whether this call added it).
+
+    A form sent twice (a double click, two tabs, a resend after a lost answer) carries the same
+    key, so the second sending finds the first one's row and does nothing more. Two sendings
+    racing: the loser's insert meets the unique key (on PostgreSQL it waits for the winner's
+    commit), is undone alone (a SAVEPOINT) and the winner's row is returned.
+    """
+    found = db.session.scalar(select(model).where(*criteria))
+    if found is not None:
+        return found, False
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        found = db.session.scalar(select(model).where(*criteria))
+        if found is None:  # another unique key than the submission's: not ours to hide
+            raise
+        return found, False
+    return row, True

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal import clock
 from portal.db import db, locked, transaction
@@ -46,7 +46,7 @@ def draft(pipeline_id: int, *, lock: bool = False) -> Pipeline:
     """A draft pipeline with its steps in order (one query); NotFound for the live one or none."""
     criteria = (Pipeline.id == pipeline_id, Pipeline.name != PIPELINE_NAME)
     if lock:
-        found = locked(Pipeline, *criteria, options=[joinedload(Pipeline.steps)])
+        found = locked(Pipeline, *criteria, options=[selectinload(Pipeline.steps)])
     else:
         found = db.session.scalars(select(Pipeline).options(joinedload(Pipeline.steps))
                                    .where(*criteria)).unique().one_or_none()
@@ -57,7 +57,7 @@ def draft(pipeline_id: int, *, lock: bool = False) -> Pipeline:
 
 def _load(lock: bool) -> Pipeline | None:
     if lock:  # editors serialise on the pipeline row
-        return locked(Pipeline, Pipeline.name == PIPELINE_NAME, options=[joinedload(Pipeline.steps)])
+        return locked(Pipeline, Pipeline.name == PIPELINE_NAME, options=[selectinload(Pipeline.steps)])
     query = (select(Pipeline).options(joinedload(Pipeline.steps))
              .where(Pipeline.name == PIPELINE_NAME))
     return db.session.scalars(query).unique().one_or_none()

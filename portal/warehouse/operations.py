@@ -15,7 +15,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock, notifications, people
@@ -38,8 +38,13 @@ DEFAULT_PICKUP_LEAD_MINUTES = 60
 # --- locking -------------------------------------------------------------------------------
 
 def _locked(kit_id: int) -> Kit:
-    """The kit with its cookie, locked for the rest of the transaction, read fresh."""
-    kit = locked(Kit, Kit.id == kit_id, options=[joinedload(Kit.cookie)])
+    """The kit with its cookie, locked for the rest of the transaction, read fresh.
+
+    The cookie is read by a second statement, once the kit's lock is held: joined into the
+    locking statement, PostgreSQL would hand back the cookie as it was before the wait (only
+    the locked row is read again), and the bakery's late answer would overwrite a cookie the
+    staff had received meanwhile. Every change to a cookie takes its kit's lock first."""
+    kit = locked(Kit, Kit.id == kit_id, options=[selectinload(Kit.cookie)])
     if kit is None:
         raise NotFound(_l("There is no such kit."))
     return kit
