@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import DateField, EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, ValidationError
 
@@ -16,6 +17,12 @@ from portal.errors import DomainError
 from portal.i18n import LANGUAGES
 from portal.inputs import MAX_ID, whole_number
 from portal.money import Money
+
+
+def submission_key_field() -> HiddenField:
+    """A key made when the form is shown and sent back with it: the operation acts once per
+    key, so a double click or a second tab's copy of the same form does not act twice."""
+    return HiddenField(default=lambda: secrets.token_urlsafe(18), validators=[Length(max=40)])
 
 
 def apply_domain_error(form: FlaskForm, exc: DomainError) -> None:

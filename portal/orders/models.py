@@ -78,6 +78,8 @@ class Order(db.Model):
     # Optimistic lock: every UPDATE checks it, so two racing clicks leave one result
     # even where the database has no row locks (SQLite).
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The booking form's key: the same form sent twice books once (``portal.db.insert_once``).
+    submission_key: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
     service_type: Mapped[ServiceType] = relationship(lazy="raise")
     # Read-only views of the people tables, loaded only when a query asks for them.
@@ -97,6 +99,7 @@ class Order(db.Model):
         # The managers' list: newest start first, unfiltered, by dates or by service.
         Index("ix_orders_starts_id", "starts_at", "id"),
         Index("ix_orders_service_starts", "service_type_id", "starts_at"),
+        Index("uq_orders_submission_key", "submission_key", unique=True),
     )
 
     @property

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import client_billing, clock, matching
-from portal.db import db, locked, transaction
+from portal.db import db, insert_once, locked, transaction
 from portal.errors import Conflict, DomainError, NotFound
 from portal.events import publish
 from portal.images import BadImage, hash_bands, reencode, same_picture
@@ -142,8 +142,10 @@ def _client(by: User | None) -> User:
 
 
 def book_order(by: User, service_type_id: int, description: str, address: str,
-               starts_at: datetime, hours: int = 2) -> Order:
-    """A client books a chore; matching runs at once (CL-3)."""
+               starts_at: datetime, hours: int = 2, submission_key: str | None = None) -> Order:
+    """A client books a chore; matching runs at once (CL-3). The same form sent again
+    (``submission_key``: a double click, a second tab) books nothing more and returns the
+    order it booked."""
     client = _client(by)
     client_billing.require_may_book(client.id)  # an invoice unpaid after its last try blocks
     description, address = (description or "").strip(), (address or "").strip()
@@ -159,7 +161,12 @@ def book_order(by: User, service_type_id: int, description: str, address: str,
         order = Order(client_id=client.id, service_type=service, description=description,
                       address=address, starts_at=starts_at, ends_at=ends_at,
                       state="awaiting_worker", price_cents=order_price(service).cents,
-                      created_at=clock.now())
+                      created_at=clock.now(), submission_key=submission_key)
+        if submission_key:
+            order, added = insert_once(order, Order, Order.submission_key == submission_key,
+                                       Order.client_id == client.id)
+            if not added:
+                return order
         db.session.add(order)
         db.session.flush()
         _note(order, "booked", client).to_state = "awaiting_worker"

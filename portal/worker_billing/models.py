@@ -26,10 +26,13 @@ class Line(db.Model):
     given_by_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     booked_at = mapped_column(UTCDateTime, nullable=False)
     payout_id: Mapped[int | None] = mapped_column(ForeignKey("worker_payouts.id"), nullable=True)
+    # The bonus form's key: the same form sent twice gives one bonus (``portal.db.insert_once``).
+    submission_key: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
     __table_args__ = (
         Index("ix_worker_lines_worker", "worker_id", "booked_at"),
         Index("ix_worker_lines_payout", "payout_id", "booked_at"),
+        Index("uq_worker_lines_submission_key", "submission_key", unique=True),
     )
 
 

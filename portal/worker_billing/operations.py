@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, exists, func, literal, select, union_all, update
 
 from portal import clock, ledger, notifications, people
-from portal.db import db, locked, transaction
+from portal.db import db, insert_once, locked, transaction
 from portal.errors import DomainError, Forbidden, NotFound
 from portal.ledger import SUCCEEDED, Outcome
 from portal.money import Money
@@ -52,8 +52,9 @@ def record_order(payload: dict) -> Line | None:
     return db.session.get(Line, line_id)
 
 
-def give_bonus(worker_id: int, amount: Money, reason: str, by) -> Line:
-    """A manager credits a worker (BI-5); who and why are kept and shown."""
+def give_bonus(worker_id: int, amount: Money, reason: str, by, submission_key: str | None = None) -> Line:
+    """A manager credits a worker (BI-5); who and why are kept and shown. The same form sent
+    again (``submission_key``) gives nothing more and returns the bonus it gave."""
     reason = (reason or "").strip()
     if amount.cents <= 0:
         raise DomainError(_l("A bonus is more than zero."), field="amount")
@@ -71,7 +72,11 @@ def give_bonus(worker_id: int, amount: Money, reason: str, by) -> Line:
         raise NotFound(_l("There is no such worker."))
     with transaction():
         line = Line(worker_id=worker_id, kind="bonus", amount_cents=amount.cents, reason=reason,
-                    given_by_id=by.id, given_by_name=by.name, booked_at=clock.now())
+                    given_by_id=by.id, given_by_name=by.name, booked_at=clock.now(), submission_key=submission_key)
+        if submission_key:
+            line, added = insert_once(line, Line, Line.submission_key == submission_key)
+            if not added:
+                return line
         db.session.add(line)
         db.session.flush()
         ledger.post(f"bonus:{line.id}", "bonus", [

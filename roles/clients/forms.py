@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from portal import i18n, orders, timezones
 from portal.money import Money
-from roles.forms import DayField, id_value
+from roles.forms import DayField, id_value, submission_key_field
 
 HOURS = [SelectChoice(h, _l("%(num)s h", num=h)) for h in range(1, 9)]
 
@@ -45,6 +45,7 @@ class BookingForm(WhenForm):
     address = StringField(_l("Address"), validators=[DataRequired(_l("Enter the address.")),
                                                      Length(max=300)])
     hours = SelectField(_l("How long"), coerce=int, choices=HOURS, default=2)
+    once = submission_key_field()
 
     def load_services(self, services: list[orders.ServiceType]) -> None:
         lang = str(get_locale() or "en")

@@ -64,7 +64,8 @@ def book():
     if form.validate_on_submit():
         try:
             order = orders.book_order(current_user, form.service_type.data, form.description.data,
-                                      form.address.data, form.start(), form.hours.data)
+                                      form.address.data, form.start(), form.hours.data,
+                                      submission_key=form.once.data)
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from portal import worker_billing
 from portal.money import Money
-from roles.forms import MoneyField, email_field, language_field
+from roles.forms import MoneyField, email_field, language_field, submission_key_field
 
 
 class SkillsFields:
@@ -63,6 +63,7 @@ class BonusForm(FlaskForm):
                         minimum=Money(1), maximum=worker_billing.MAX_BONUS)
     reason = TextAreaField(_l("Why"), validators=[DataRequired(_l("Say why the bonus is given.")),
                                                   Length(max=500)])
+    once = submission_key_field()
 
 
 class EmptyForm(FlaskForm):

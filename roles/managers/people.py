@@ -118,7 +118,8 @@ def give_bonus(user_id: int):
     if form.validate_on_submit():
         amount = form.amount.money
         try:
-            worker_billing.give_bonus(user_id, amount, form.reason.data, by=current_user)
+            worker_billing.give_bonus(user_id, amount, form.reason.data, by=current_user,
+                                      submission_key=form.once.data)
         except NotFound:
             abort(404)
         except DomainError as exc:
