@@ -69,7 +69,7 @@ def _service_types(now) -> dict[str, tuple[int, int]]:
         select(ServiceType.id, ServiceType.code, ServiceType.base_price_cents))}
 
 
-def _accounts(role: str, count: int, tag: str, now, password_hash: str | None) -> list[int]:
+def _accounts(role: str, count: int, tag: str, now, password_hash: str | None = None) -> list[int]:
     table = User.__table__
     ids: list[int] = []
     rows = ({"email": f"{role}-{tag}-{i}@bench.test", "password_hash": password_hash, "role": role,

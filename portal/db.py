@@ -212,7 +212,7 @@ def locked_or_new(model, *criteria, **values):
     return row
 
 
-def insert_once(row, model, *criteria):
+def add_once(row, model, *criteria):
     """Add ``row`` unless a row of ``model`` matching ``criteria`` (a form's submission key,
     unique) is there already: returns (the row, whether this call added it).
 

@@ -14,7 +14,7 @@ from portal.client_billing.models import INVOICE_STATES, Charge, Invoice, Paymen
 from portal.client_billing.queries import InvoiceLines, Statement, invoice_lines, invoices_of, order_charge, statement
 from portal.client_billing.reports import WeekRevenue, revenue_by_week, unpaid_invoice_count, unpaid_invoices
 from portal.client_billing.payments import (
-    MAX_TRIES, TEST_CARDS, UnpaidInvoice, card_of, charge_new_invoice, charge_new_invoices, failure_label, issued, may_book, pay_invoice,
+    MAX_TRIES, TEST_CARDS, UnpaidInvoice, card_of, charge_new_invoice, charge_new_invoices, failure_label, may_book, pay_invoice,
     provider, record_outcome, remove_card, require_may_book, retries_due, save_card, unsettled_invoices,
     week_progress, week_settled,
 )
@@ -22,7 +22,7 @@ from portal.client_billing.payments import (
 __all__ = [
     "problems", "FIRST_TIER",
     "INVOICE_STATES", "MAX_TRIES", "TEST_CARDS", "UnpaidInvoice", "Charge", "Invoice", "PaymentAttempt", "PaymentCard",
-    "BILLING_WEEKS", "billing_week", "week_cutoff", "card_of", "charge_key", "charge_order", "failure_label", "issue_weekly_invoices", "issued",
+    "BILLING_WEEKS", "billing_week", "week_cutoff", "card_of", "charge_key", "charge_order", "failure_label", "issue_weekly_invoices",
     "loyalty_discount_percent", "may_book", "next_tier", "order_charge", "paid_total", "pay_invoice", "provider",
     "record_outcome", "remove_card", "require_may_book", "retries_due", "save_card", "InvoiceLines", "Statement",
     "invoice_lines", "invoices_of", "statement", "upcoming",

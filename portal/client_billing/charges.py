@@ -20,8 +20,8 @@ from portal.money import Money
 CHARGED_OUTCOMES = ("completed", "cancelled")
 # The run charges its invoices at once; should it die first, the retry job does after this.
 # Long: a week of 100 000 invoices takes minutes, and a run that dies is taken over when its
-# lease runs out; the retry job must not send first tries (without the invoice-issued email)
-# to invoices the run has not reached yet.
+# lease runs out; the retry job must not send first tries to invoices the run has not reached
+# yet.
 FIRST_TRY_GRACE = timedelta(hours=6)
 
 

@@ -152,12 +152,12 @@ def charge_new_invoice(invoice_id: int) -> None:
 
 
 def charge_new_invoices(invoice_ids: list[int]) -> int:
-    """The weekly run's step for a chunk of its invoices: tell each client about the new
-    invoice and charge it, once; returns how many of them this call settled.
+    """The weekly run's step for a chunk of its invoices: charge each once and email its
+    client the outcome with the invoice; returns how many of them this call settled.
 
-    Three transactions for the whole chunk, whatever its size: the invoice-issued emails and
-    the tries' keys (committed before any call), the provider's answers, then every outcome
-    with its ledger entry and email. A chunk done again (a message delivered twice, a run
+    Two transactions for the whole chunk, whatever its size: the tries' keys (committed before
+    any call), then, after the provider's answers, every outcome with its ledger entry (one
+    batch) and email. A chunk done again (a message delivered twice, a run
     taken over) skips the settled invoices and asks again, with the same key, about those
     whose answer it never recorded: the provider executes a key once.
     """
@@ -174,7 +174,7 @@ def _locked_invoices(invoice_ids, *criteria) -> list[Invoice]:
 
 def _begin_tries(invoice_ids: list[int]) -> list[tuple[int, str, str | None, Money]]:
     """(invoice, key, card token, amount) of each unsettled invoice of ``invoice_ids``, its
-    try's key committed; a new invoice's email goes in the same commit."""
+    try's key committed before the provider is called."""
     with transaction():
         invoices = _locked_invoices(invoice_ids, unsettled())
         ids, clients = [i.id for i in invoices], {i.client_id for i in invoices}
@@ -182,11 +182,8 @@ def _begin_tries(invoice_ids: list[int]) -> list[tuple[int, str, str | None, Mon
             select(PaymentAttempt).where(PaymentAttempt.invoice_id.in_(ids), PaymentAttempt.state == "pending"))}
         tokens = dict(db.session.execute(
             select(PaymentCard.client_id, PaymentCard.token).where(PaymentCard.client_id.in_(clients))).all())
-        people.get_users(clients)  # for the emails, in one query
         calls = []
         for invoice in invoices:
-            if not invoice.tries:
-                _email(invoice, "invoice_issued")
             attempt = ledger.begin_try(invoice, PaymentAttempt, PaymentAttempt.invoice_id, "invoice",
                                        pending=pending.get(invoice.id))
             calls.append((invoice.id, attempt.key, tokens.get(invoice.client_id), Money(attempt.amount_cents)))
@@ -201,13 +198,16 @@ def _record_outcomes(answers: list[tuple[int, str, Outcome]]) -> int:
         invoices = {i.id: i for i in _locked_invoices([invoice_id for invoice_id, _, _ in answers])}
         attempts = {a.key: a for a in locked_all(PaymentAttempt, PaymentAttempt.key.in_([key for _, key, _ in answers]),
                                                  order_by=PaymentAttempt.id)}
-        people.get_users({i.client_id for i in invoices.values()})
-        recorded = 0
+        # For the emails, in one query; held here, since the session keeps no object alive.
+        clients = people.get_users({i.client_id for i in invoices.values()})
+        recorded, entries = 0, []
         for invoice_id, key, outcome in answers:
             attempt = attempts.get(key)
             if attempt is not None and attempt.state == "pending" and invoice_id in invoices:
-                _settle(invoices[invoice_id], attempt, outcome)
+                invoice = invoices[invoice_id]
+                _settle(invoice, attempt, outcome, entries, clients.get(invoice.client_id))
                 recorded += 1
+        ledger.post_many(entries)
     return recorded
 
 
@@ -223,34 +223,30 @@ def record_outcome(key: str, outcome: Outcome) -> None:
             raise NotFound(_l("There is no such payment."))
         if attempt.state != "pending":
             return
-        _settle(invoice, attempt, outcome)
+        entries = []
+        _settle(invoice, attempt, outcome, entries)
+        ledger.post_many(entries)
 
 
-def _settle(invoice: Invoice, attempt: PaymentAttempt, outcome: Outcome) -> None:
-    """The answer for the invoice's pending try (both rows locked by the caller)."""
+def _settle(invoice: Invoice, attempt: PaymentAttempt, outcome: Outcome, entries: list, client=None) -> None:
+    """The answer for the invoice's pending try (both rows locked by the caller): the client
+    is emailed the outcome with the invoice; a payment's ledger entry goes to ``entries``,
+    which the caller posts (a batch's in one go)."""
     ledger.end_try(attempt, outcome)
     if outcome.status == SUCCEEDED:
-        _paid(invoice, attempt)
+        amount = Money(attempt.amount_cents)
+        invoice.state, invoice.paid_at, invoice.next_try_at, invoice.last_failure = "paid", clock.now(), None, None
+        entries.append(ledger.NewEntry(f"payment:invoice:{invoice.id}", "payment", [
+            (ledger.BANK, amount), (ledger.client_account(invoice.client_id), -amount),
+        ], memo=f"invoice {invoice.id} {invoice.week_key}"))
+        _email(invoice, "payment_succeeded", client)
     elif outcome.status in (DECLINED, ERROR):
-        _failed(invoice, outcome.reason or outcome.status)
-
-
-def _paid(invoice: Invoice, attempt: PaymentAttempt) -> None:
-    amount = Money(attempt.amount_cents)
-    invoice.state, invoice.paid_at, invoice.next_try_at, invoice.last_failure = "paid", clock.now(), None, None
-    ledger.post(f"payment:invoice:{invoice.id}", "payment", [
-        (ledger.BANK, amount), (ledger.client_account(invoice.client_id), -amount),
-    ], memo=f"invoice {invoice.id} {invoice.week_key}")
-    _email(invoice, "payment_succeeded")
-
-
-def _failed(invoice: Invoice, reason: str) -> None:
-    invoice.last_failure = reason
-    if invoice.tries >= MAX_TRIES:  # also a failed "pay now" after the last automatic try
-        invoice.state, invoice.next_try_at = "unpaid", None
-    else:
-        invoice.next_try_at = clock.now() + RETRY_AFTER
-    _email(invoice, "payment_failed")
+        invoice.last_failure = outcome.reason or outcome.status
+        if invoice.tries >= MAX_TRIES:  # also a failed "pay now" after the last automatic try
+            invoice.state, invoice.next_try_at = "unpaid", None
+        else:
+            invoice.next_try_at = clock.now() + RETRY_AFTER
+        _email(invoice, "payment_failed", client)
 
 
 def retries_due(limit: int = 500) -> list[int]:
@@ -258,12 +254,6 @@ def retries_due(limit: int = 500) -> list[int]:
     return list(db.session.scalars(
         select(Invoice.id).where(Invoice.state == "open", Invoice.next_try_at <= clock.now())
         .order_by(Invoice.next_try_at).limit(limit)))
-
-
-def issued(invoice_id: int) -> None:
-    """Tell the client about a new invoice, before it is charged."""
-    with transaction():
-        _email(db.session.get(Invoice, invoice_id), "invoice_issued")
 
 
 FAILURE_REASONS = {
@@ -279,8 +269,10 @@ def failure_label(reason: str | None):
     return FAILURE_REASONS.get(reason or "", FAILURE_REASONS["error"])
 
 
-def _email(invoice: Invoice, template: str) -> None:
-    client = people.get_user(invoice.client_id)
+def _email(invoice: Invoice, template: str, client=None) -> None:
+    """The outcome of a try, with the invoice (one email per outcome: no separate "issued" one
+    seconds before the charge)."""
+    client = client or people.get_user(invoice.client_id)
     if not client.email:
         return
     notifications.queue_email(

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from portal import clock
 from portal.db import db, transaction
 from portal.ledger.models import Account, Entry, Posting
-from portal.ledger.sql import insert_once
+from portal.ledger.sql import upsert
 from portal.money import Money
 
 # The house's own accounts. Clients' and workers' accounts are ``client:<id>``, ``worker:<id>``.
@@ -57,6 +57,16 @@ class Line:
     amount: Money
 
 
+@dataclass(frozen=True)
+class NewEntry:
+    """An entry to write: ``lines`` are (account code, amount) pairs that sum to zero."""
+
+    key: str
+    kind: str
+    lines: list[tuple[str, Money]]
+    memo: str = ""
+
+
 def post(key: str, kind: str, lines: list[tuple[str, Money]], memo: str = "",
          at: datetime | None = None) -> int | None:
     """Write one entry of ``lines`` (account code, amount) in the current transaction.
@@ -64,27 +74,47 @@ def post(key: str, kind: str, lines: list[tuple[str, Money]], memo: str = "",
     Refused unless the amounts sum to zero. ``key`` is unique: posting the same key again
     (a second delivery, a duplicated callback) writes nothing and returns None.
     """
-    lines = [Line(code, amount) for code, amount in lines if amount]
-    if sum(line.amount.cents for line in lines) != 0:
-        raise Unbalanced(f"entry {key} does not sum to zero: {lines}")
-    if not lines:
-        return None
+    return post_many([NewEntry(key, kind, lines, memo)], at=at).get(key)
+
+
+def post_many(entries: list[NewEntry], at: datetime | None = None) -> dict[str, int]:
+    """``post`` for a batch (the weekly run's chunk of payments), in a constant number of
+    statements whatever its size: the accounts, the entries, the postings. Returns the ids of
+    the entries written, by key; a key written before is skipped, as ``post`` skips it."""
+    checked = []
+    for entry in entries:
+        lines = [Line(code, amount) for code, amount in entry.lines if amount]
+        if sum(line.amount.cents for line in lines) != 0:
+            raise Unbalanced(f"entry {entry.key} does not sum to zero: {lines}")
+        if lines:
+            checked.append((entry, lines))
+    if not checked:
+        return {}
+    booked_at = at or clock.now()
     with transaction():
-        entry_id = insert_once(Entry.__table__, ["key"], key=key, kind=kind, memo=memo,
-                               booked_at=at or clock.now())
-        if entry_id is None:
-            return None
-        ids = _account_ids({line.account for line in lines})
-        db.session.execute(Posting.__table__.insert(), [
-            dict(entry_id=entry_id, account_id=ids[line.account], amount_cents=line.amount.cents)
-            for line in lines
-        ])
-    return entry_id
+        written = dict(db.session.execute(
+            upsert(Entry.__table__).values([dict(key=entry.key, kind=entry.kind, memo=entry.memo, booked_at=booked_at)
+                                            for entry, _ in checked])
+            .on_conflict_do_nothing(index_elements=["key"]).returning(Entry.__table__.c.key, Entry.__table__.c.id)
+        ).all())
+        if written:
+            ids = _account_ids({line.account for entry, lines in checked if entry.key in written for line in lines})
+            db.session.execute(Posting.__table__.insert(), [
+                dict(entry_id=written[entry.key], account_id=ids[line.account], amount_cents=line.amount.cents)
+                for entry, lines in checked if entry.key in written for line in lines
+            ])
+    return written
 
 
 def _account_ids(codes: set[str]) -> dict[str, int]:
-    for code in codes - set(_existing(codes)):
-        insert_once(Account.__table__, ["code"], code=code, kind=code.split(":")[0])
+    """The accounts' ids, opening those that don't exist yet (one insert for all of them)."""
+    existing = _existing(codes)
+    missing = codes - set(existing)
+    if not missing:
+        return existing
+    db.session.execute(upsert(Account.__table__).values([dict(code=code, kind=code.split(":")[0])
+                                                         for code in sorted(missing)])
+                       .on_conflict_do_nothing(index_elements=["code"]))
     return _existing(codes)
 
 

@@ -8,10 +8,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from portal.db import db
 
 
+def upsert(table):
+    """The database's own ``INSERT`` (with ``on_conflict_do_nothing``), on either database."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
 def insert_once(table, conflict: list[str], **values):
     """Insert a row unless one with the same ``conflict`` columns exists; its id, or None."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = (dialect.insert(table).values(**values)
+    stmt = (upsert(table).values(**values)
             .on_conflict_do_nothing(index_elements=conflict).returning(table.c.id))
     return db.session.execute(stmt).scalar()
 

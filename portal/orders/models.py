@@ -78,7 +78,7 @@ class Order(db.Model):
     # Optimistic lock: every UPDATE checks it, so two racing clicks leave one result
     # even where the database has no row locks (SQLite).
     version: Mapped[int] = mapped_column(Integer, default=1)
-    # The booking form's key: the same form sent twice books once (``portal.db.insert_once``).
+    # The booking form's key: the same form sent twice books once (``portal.db.add_once``).
     submission_key: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
     service_type: Mapped[ServiceType] = relationship(lazy="raise")

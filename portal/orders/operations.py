@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import client_billing, clock, matching
-from portal.db import db, insert_once, locked, transaction
+from portal.db import add_once, db, locked, transaction
 from portal.errors import Conflict, DomainError, NotFound
 from portal.events import publish
 from portal.images import BadImage, hash_bands, reencode, same_picture
@@ -163,8 +163,8 @@ def book_order(by: User, service_type_id: int, description: str, address: str,
                       state="awaiting_worker", price_cents=order_price(service).cents,
                       created_at=clock.now(), submission_key=submission_key)
         if submission_key:
-            order, added = insert_once(order, Order, Order.submission_key == submission_key,
-                                       Order.client_id == client.id)
+            order, added = add_once(order, Order, Order.submission_key == submission_key,
+                                   Order.client_id == client.id)
             if not added:
                 return order
         db.session.add(order)

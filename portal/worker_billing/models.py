@@ -26,7 +26,7 @@ class Line(db.Model):
     given_by_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     booked_at = mapped_column(UTCDateTime, nullable=False)
     payout_id: Mapped[int | None] = mapped_column(ForeignKey("worker_payouts.id"), nullable=True)
-    # The bonus form's key: the same form sent twice gives one bonus (``portal.db.insert_once``).
+    # The bonus form's key: the same form sent twice gives one bonus (``portal.db.add_once``).
     submission_key: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
     __table_args__ = (

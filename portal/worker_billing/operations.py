@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, exists, func, literal, select, union_all, update
 
 from portal import clock, ledger, notifications, people
-from portal.db import db, insert_once, locked, transaction
+from portal.db import add_once, db, locked, transaction
 from portal.errors import DomainError, Forbidden, NotFound
 from portal.ledger import SUCCEEDED, Outcome
 from portal.money import Money
@@ -74,7 +74,7 @@ def give_bonus(worker_id: int, amount: Money, reason: str, by, submission_key: s
         line = Line(worker_id=worker_id, kind="bonus", amount_cents=amount.cents, reason=reason,
                     given_by_id=by.id, given_by_name=by.name, booked_at=clock.now(), submission_key=submission_key)
         if submission_key:
-            line, added = insert_once(line, Line, Line.submission_key == submission_key)
+            line, added = add_once(line, Line, Line.submission_key == submission_key)
             if not added:
                 return line
         db.session.add(line)

@@ -148,7 +148,7 @@ def test_a_claimed_run_whose_message_redis_lost_is_handed_on_and_invoices_its_we
     for c in clients:
         assert [(i.week_key, i.amount_cents) for i in invoices_of(c.id)] == [("2026-W48", 10_000)]
     assert tries_per_invoice() == [1, 1, 1]
-    assert len(emails("invoice_issued")) == 3
+    assert len(emails("payment_failed")) == 3
 
 
 def a_dead_run(clients: int, charged: int) -> runs.Execution:
@@ -185,7 +185,7 @@ def test_a_run_whose_process_died_mid_way_is_taken_over_and_charges_each_invoice
     assert runs_of(billing.WEEKLY_RUN) == [("2026-W48", "done", 30, 30)]
     assert tries_per_invoice() == [1] * 30  # the five charged after the last saved progress: not again
     assert attempts() == 30
-    assert len(emails("invoice_issued")) == 30
+    assert len(emails("payment_failed")) == 30
     with pytest.raises(runs.LeaseLost):  # the old process, were it only slow, stops at its next step
         dead.plan(30)
 
@@ -255,7 +255,7 @@ def test_a_worker_process_killed_mid_run_leaves_a_run_that_the_next_tick_resumes
     assert tries_per_invoice() == [1] * 40
     assert db.session.scalar(select(func.count(func.distinct(SandboxTransfer.key)))) == \
         db.session.scalar(select(func.count()).select_from(SandboxTransfer)) <= 40
-    assert len(emails("invoice_issued")) == 40
+    assert len(emails("payment_succeeded")) == 40
 
 
 def test_weeks_a_first_run_skipped_before_the_fix_are_invoiced_when_the_next_week_falls_due(db, jobs_worker):

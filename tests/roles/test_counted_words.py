@@ -32,12 +32,13 @@ def _text(template: str, language: str, **context) -> str:
 
 
 @pytest.mark.parametrize(("language", "n", "words"), [
-    ("en", 1, "ready: 1 order, 123.45"), ("en", 3, "ready: 3 orders,"),
-    ("ru", 1, "готов: 1 заказ,"), ("ru", 3, "готов: 3 заказа,"), ("ru", 5, "готов: 5 заказов,"),
-    ("ru", 21, "готов: 21 заказ,"),
+    ("en", 1, "covers 1 order."), ("en", 3, "covers 3 orders."),
+    ("ru", 1, "В счёте 1 заказ."), ("ru", 3, "В счёте 3 заказа."), ("ru", 5, "В счёте 5 заказов."),
+    ("ru", 21, "В счёте 21 заказ."),
 ])
-def test_the_invoice_email_counts_its_orders(db, language, n, words):
-    assert words in _text("invoice_issued", language, invoice=_invoice(n)).replace("\u00a0", " ")
+def test_the_paid_invoice_email_counts_its_orders(db, language, n, words):
+    text = _text("payment_succeeded", language, invoice=_invoice(n, "paid"), invoice_link="http://x.test/i/7")
+    assert words in text.replace("\u00a0", " ")
 
 
 @pytest.mark.parametrize(("language", "n", "words"), [
@@ -45,7 +46,8 @@ def test_the_invoice_email_counts_its_orders(db, language, n, words):
     ("ru", 1, "(осталась 1 попытка)"), ("ru", 2, "(осталось 2 попытки)"), ("ru", 5, "(осталось 5 попыток)"),
 ])
 def test_the_payment_failed_email_counts_the_tries_left(db, language, n, words):
-    assert words in _text("payment_failed", language, invoice=_invoice(1), tries_left=n, failure="declined")
+    assert words in _text("payment_failed", language, invoice=_invoice(1), tries_left=n, failure="declined",
+                          invoice_link="http://x.test/i/7")
 
 
 @pytest.mark.parametrize(("language", "minutes", "words"), [

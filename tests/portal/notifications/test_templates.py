@@ -24,6 +24,7 @@ _ORDER_EMAIL = {"name": "Tom", "order": _ORDER, "service_name": "Gardening", "li
                 "state_label": lambda state: state.replace("_", " "), "check_in_minutes": 30, "no_show_minutes": 30}
 
 _INVOICE_EMAIL = {"name": "Tom", "link": "http://portal.test/client/billing", "tries_left": 0, "failure": "",
+                  "invoice_link": "http://portal.test/client/billing/invoices/7",
                   "invoice": SimpleNamespace(amount_cents=28500, charge_count=3, week_key="2026-W10", state="unpaid")}
 _CASE_EMAIL = {"name": "Tom", "case": SimpleNamespace(order_id=42, findings="The worker came late.", worker_at_fault=True),
                "cause": SimpleNamespace(name="Late arrival")}
@@ -61,7 +62,6 @@ SAMPLES = {
     "kit_ready": {"name": "Tom", "link": "http://portal.test/worker/orders/42", "warehouse_address": "1 Depot Road",
                   "pick_up_by": datetime(2026, 3, 2, 8, 0, tzinfo=UTC),
                   "kit": SimpleNamespace(order_id=42, address="7 Catnip Lane", starts_at=_ORDER.starts_at)},
-    "invoice_issued": _INVOICE_EMAIL | {"invoice_link": "http://portal.test/client/billing/invoices/7"},
     "payment_succeeded": _INVOICE_EMAIL,
     "payment_failed": _INVOICE_EMAIL | {"tries_left": 2, "failure": "the card was declined"},
     "payout_paid": {"name": "Tom", "link": "http://portal.test/worker/earnings", "payout": SimpleNamespace(

@@ -87,13 +87,14 @@ def test_another_client_s_invoice_is_not_found_and_managers_open_any_from_their_
     assert "Other Cat" in page and "100.00" in page and "unpaid" in page
 
 
-def test_the_invoice_email_links_to_the_invoice_page(client, login_as, db):
+def test_the_payment_email_links_to_the_invoice_page(client, login_as, db):
     me = login_as("client")
     clock.freeze(at(2026, 11, 24, 10))
     finish(me.id, None, price_cents=4_200)
+    client_billing.save_card(me.id, "4242424242424242")
     (invoice_id,) = client_billing.issue_weekly_invoices("2026-W48")
     client_billing.charge_new_invoice(invoice_id)
-    email = db.session.scalar(select(notifications.Email).where(notifications.Email.template == "invoice_issued"))
+    email = db.session.scalar(select(notifications.Email).where(notifications.Email.template == "payment_succeeded"))
     db.session.commit()
     links = re.findall(r"https?://\S+/billing/invoices/\d+", email.text_body)
     assert len(links) == 1 and links[0] in email.html_body
