@@ -129,7 +129,8 @@ def _week_of(clients: int) -> None:
 def _start_workers(url: str, redis_url: str, instance: str, args) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k not in ("FLASK_APP",)}
     env.update(DATABASE_URL=url, REDIS_URL=redis_url, JOBS_REDIS_NAMESPACE=NAMESPACE, SECRET_KEY="bench",
-               INSTANCE_PATH=instance, BILLING_CHARGE_CONCURRENCY=str(args.concurrency))
+               INSTANCE_PATH=instance, BILLING_CHARGE_CONCURRENCY=str(args.concurrency),
+               DATABASE_POOL_SIZE=str(args.threads))
     # Its own process group: the worker processes dramatiq forks are counted and stopped together.
     return subprocess.Popen(
         [sys.executable, "-m", "dramatiq", "jobs.worker", "--processes", str(args.processes),
