@@ -44,7 +44,7 @@ def main() -> None:
     if not url.startswith("postgres") or not database.startswith("bench"):
         raise SystemExit("set DATABASE_URL to a PostgreSQL database called bench* (it is emptied)")
 
-    from bench.matching import _analyze, _fresh_schema
+    from bench.common import analyze, fresh_schema
     from portal.app import create_app
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "bench",
@@ -54,10 +54,10 @@ def main() -> None:
         from portal.db import db
 
         print(f"database: postgresql ({database})")
-        _fresh_schema()
+        fresh_schema()
         started = time.perf_counter()
         _charges(args.clients, args.charges)
-        _analyze()
+        analyze()
         print(f"inserted {args.charges:,} charges of {args.clients:,} clients in "
               f"{time.perf_counter() - started:.1f} s")
 

@@ -117,7 +117,7 @@ def main() -> None:
     os.environ.update(SECRET_KEY="bench", SMTP_HOST="127.0.0.1", SMTP_PORT=str(SMTP_PORT),
                       BAKERY_LATENCY_SECONDS="0", BAKERY_FAILURE_RATE="0", BAKERY_LOST_ANSWER_RATE="0")
 
-    from bench.matching import _fresh_schema
+    from bench.common import fresh_schema
     from portal.app import create_app
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True,
@@ -133,7 +133,7 @@ def main() -> None:
         jobs.relay.send_event = _per_consumer
     orders_needed = int(sum(rates) * args.seconds) + 10
     with app.app_context():
-        _fresh_schema()
+        fresh_schema()
         print(f"database: postgresql ({database}); rates {args.rates}/s for {args.seconds:.0f} s each; "
               f"workers {args.processes} × {args.threads} threads; "
               f"{'one message per consumer' if args.per_consumer else 'one message per event'}, "

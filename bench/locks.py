@@ -13,14 +13,13 @@ request queues), the errors (must be none) and whether any change was lost (must
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import tempfile
 import threading
 import time
 
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
+
+from bench.common import bench_app, bench_database, fresh_schema
 
 
 def main() -> None:
@@ -29,15 +28,8 @@ def main() -> None:
     parser.add_argument("--operations", type=int, default=50, help="per thread")
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp(prefix='mcf-bench-')}/bench.sqlite3"
-    database = make_url(url).database or ""
-    if url.startswith("postgres") and not database.startswith("bench"):
-        raise SystemExit(f"refusing to empty {database!r}: name a database bench* in DATABASE_URL")
-
-    from portal.app import create_app
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "bench",
-                      "INSTANCE_PATH": tempfile.gettempdir()})
+    url, database = bench_database()
+    app = bench_app(url)
     with app.app_context():
         print(f"database: {make_url(url).get_backend_name()} ({database}); "
               f"{args.threads} threads × {args.operations} operations on one row")
@@ -48,17 +40,9 @@ def main() -> None:
 def _fresh_row() -> int:
     from portal import clock
     from portal.db import db
-    from portal.migrate import upgrade
     from portal.notifications import Email
 
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        else:
-            db.metadata.drop_all(conn)
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    upgrade()
+    fresh_schema()
     row = Email(to="bench@bench.test", language="en", template="bench", subject="Bench", text_body="",
                 html_body="", state="kept", attempts=0, created_at=clock.now())
     db.session.add(row)

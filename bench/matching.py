@@ -19,12 +19,12 @@ import argparse
 import os
 import random
 import statistics
-import tempfile
 import time
 from datetime import timedelta
 
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
+
+from bench.common import analyze, bench_app, bench_database, fresh_schema
 
 
 def main() -> None:
@@ -35,48 +35,21 @@ def main() -> None:
     parser.add_argument("--matches", type=int, default=200)
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp(prefix='mcf-bench-')}/bench.sqlite3"
-    database = make_url(url).database or ""
-    if url.startswith("postgres") and not database.startswith("bench"):
-        raise SystemExit(f"refusing to empty {database!r}: name a database bench* in DATABASE_URL")
-
-    from portal.app import create_app
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "bench",
-                      "INSTANCE_PATH": tempfile.gettempdir()})
+    url, database = bench_database()
+    app = bench_app(url)
     with app.app_context():
         print(f"database: {make_url(url).get_backend_name()} ({database})")
-        _fresh_schema()
+        fresh_schema()
         started = time.perf_counter()
         from bench.generate import generate
 
         made = generate(workers=args.workers, clients=args.clients, orders=args.orders)
         print(f"generated {made['workers']} workers, {made['clients']} clients, "
               f"{made['orders']} past orders in {time.perf_counter() - started:.1f} s")
-        _analyze()
+        analyze()
         _run(args.matches)
 
 
-def _fresh_schema() -> None:
-    from portal.db import db
-    from portal.migrate import upgrade
-
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        else:
-            db.metadata.drop_all(conn)
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    upgrade()
-
-
-def _analyze() -> None:
-    """Fresh planner statistics, as autovacuum would have them on a live database."""
-    from portal.db import db
-
-    with db.engine.begin() as conn:
-        conn.execute(text("ANALYZE"))
 
 
 def _run(matches: int) -> None:

@@ -41,7 +41,7 @@ def main() -> None:
 
     import dramatiq
 
-    from bench.matching import _fresh_schema
+    from bench.common import fresh_schema
     from portal.app import create_app
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "bench",
@@ -62,7 +62,7 @@ def main() -> None:
     with app.app_context():
         print(f"database: postgresql ({database}); {args.events} events × {args.consumers} consumers, "
               f"{args.threads} worker threads; confirmation {'without' if args.unlocked else 'under'} the row lock")
-        _fresh_schema()
+        fresh_schema()
         worker = dramatiq.Worker(broker, worker_threads=args.threads, worker_timeout=50)
         worker.start()
         try:

@@ -27,12 +27,13 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import tempfile
 import time
 from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
+
+from bench.common import bench_app, bench_database
 
 PERIODS = {"week": 7, "month": 30, "all": 366}
 
@@ -46,31 +47,24 @@ def main() -> None:
     parser.add_argument("--naive-sample", type=int, default=30, help="orders timed for the naive ceiling")
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp(prefix='mcf-bench-')}/bench.sqlite3"
-    database = make_url(url).database or ""
-    if url.startswith("postgres") and not database.startswith("bench"):
-        raise SystemExit(f"refusing to empty {database!r}: name a database bench* in DATABASE_URL")
-
-    from portal.app import create_app
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "bench",
-                      "INSTANCE_PATH": tempfile.gettempdir()})
+    url, database = bench_database()
+    app = bench_app(url)
     with app.app_context():
         from bench.generate import generate
-        from bench.matching import _analyze, _fresh_schema
+        from bench.common import analyze, fresh_schema
         from portal import clock
         from portal.db import db
         from portal.people import User
 
         print(f"database: {make_url(url).get_backend_name()} ({database}); {os.cpu_count()} CPUs")
-        _fresh_schema()
+        fresh_schema()
         started = time.perf_counter()
         made = generate(workers=args.workers, clients=args.clients, orders=args.orders)
         db.session.execute(update(User).values(created_at=clock.now() - timedelta(days=400)))
         db.session.commit()
         print(f"generated {made['workers']} workers, {made['clients']} clients, "
               f"{made['orders']} past orders in {time.perf_counter() - started:.1f} s")
-        _analyze()
+        analyze()
         draft_id = _draft()
         for name in args.periods.split(","):
             _period(name, PERIODS[name], draft_id, args.naive_sample)

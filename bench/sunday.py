@@ -54,7 +54,7 @@ def main() -> None:
         raise SystemExit("set DATABASE_URL to a PostgreSQL database called bench* (it is emptied) and REDIS_URL")
     os.environ["JOBS_REDIS_NAMESPACE"] = NAMESPACE  # before the broker is built
 
-    from bench.matching import _analyze, _fresh_schema
+    from bench.common import analyze, fresh_schema
     from jobs.broker import broker
     from portal.app import create_app
 
@@ -67,11 +67,11 @@ def main() -> None:
         from portal.db import db
 
         print(f"database: postgresql ({database}); redis {redis_url} namespace {NAMESPACE}")
-        _fresh_schema()
+        fresh_schema()
         broker.flush_all()
         started = time.perf_counter()
         _week_of(args.clients)
-        _analyze()
+        analyze()
         print(f"inserted {args.clients:,} clients with cards and charges in {time.perf_counter() - started:.1f} s")
 
         worker = _start_workers(url, redis_url, instance, args)
