@@ -21,6 +21,16 @@ def send_queued_email(payload: dict, event_id: str) -> None:
     afterwards(lambda: deliver.fn(email_id))
 
 
+@consumer("emails.queued")
+def send_queued_emails(payload: dict, event_id: str) -> None:
+    """A batch of new emails (``notifications.queued_together``: a chunk of the weekly run's
+    outcomes): delivered one after another in this same message once its transaction has
+    committed, over this thread's SMTP connection. An email not reached (the message died)
+    is found still queued by the emails' sweep, as a single one would be."""
+    email_ids = list(payload["email_ids"])
+    afterwards(lambda: [deliver.fn(email_id) for email_id in email_ids])
+
+
 class SmtpConnections(dramatiq.Middleware):
     """Each worker thread keeps its SMTP connection between emails; it says goodbye to the
     server when the thread stops."""

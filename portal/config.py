@@ -102,7 +102,7 @@ def load(test_config: dict | None = None) -> dict:
         # Invoices per lane message: three transactions each, whatever its size.
         "BILLING_CHARGE_CHUNK": int(env.get("BILLING_CHARGE_CHUNK", "25")),
         # A charge whose answer was lost is asked about again by its key after this long.
-        "BILLING_LOST_ANSWER_SECONDS": float(env.get("BILLING_LOST_ANSWER_SECONDS", "15")),
+        "BILLING_LOST_ANSWER_SECONDS": float(env.get("BILLING_LOST_ANSWER_SECONDS", "5")),
         # A file every process reads its clock's offset from and follows (portal/clock.py):
         # the production-shape test moves time for all its processes at once. Never in
         # production; demo mode keeps its own under instance/.

@@ -201,12 +201,13 @@ def _record_outcomes(answers: list[tuple[int, str, Outcome]]) -> int:
         # For the emails, in one query; held here, since the session keeps no object alive.
         clients = people.get_users({i.client_id for i in invoices.values()})
         recorded, entries = 0, []
-        for invoice_id, key, outcome in answers:
-            attempt = attempts.get(key)
-            if attempt is not None and attempt.state == "pending" and invoice_id in invoices:
-                invoice = invoices[invoice_id]
-                _settle(invoice, attempt, outcome, entries, clients.get(invoice.client_id))
-                recorded += 1
+        with notifications.queued_together():  # the chunk's emails: one message delivers them
+            for invoice_id, key, outcome in answers:
+                attempt = attempts.get(key)
+                if attempt is not None and attempt.state == "pending" and invoice_id in invoices:
+                    invoice = invoices[invoice_id]
+                    _settle(invoice, attempt, outcome, entries, clients.get(invoice.client_id))
+                    recorded += 1
         ledger.post_many(entries)
     return recorded
 

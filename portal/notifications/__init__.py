@@ -12,11 +12,12 @@ from portal.notifications.sending import (
     get_email,
     list_emails,
     queue_email,
+    queued_together,
     render_email,
 )
 
 __all__ = [
     "EMAIL_STATES", "Email", "MAX_ATTEMPTS", "Delivery", "close_smtp_connection", "counts_by_state", "deliver_email",
-    "emails_due", "get_email", "list_emails", "queue_email", "render_email",
+    "emails_due", "get_email", "list_emails", "queue_email", "queued_together", "render_email",
     "failed_emails", "retry_failed", "discard_failed",
 ]

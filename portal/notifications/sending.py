@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import smtplib
 import threading
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
@@ -48,12 +50,33 @@ def render_email(template: str, language: str, time_zone: str | None = None,
     return subject, text, html
 
 
+# The ids of the emails queued inside ``queued_together`` (None: not inside one).
+_together: ContextVar[list[int] | None] = ContextVar("emails_queued_together", default=None)
+
+
+@contextmanager
+def queued_together():
+    """Emails queued inside this block (in one transaction: a batch job's) are announced by
+    one ``emails.queued`` event with all their ids, published as the block ends without an
+    error, instead of an ``email.queued`` each: one message then delivers them all, one after
+    another over its thread's SMTP connection, instead of a message and its bookkeeping each."""
+    ids: list[int] = []
+    token = _together.set(ids)
+    try:
+        yield
+    finally:
+        _together.reset(token)
+    if ids:
+        publish("emails.queued", {"email_ids": ids})
+
+
 def queue_email(to: str, template: str, language: str, time_zone: str | None = None,
                 **context) -> Email:
     """Render an email for ``to`` in their language and zone (an account's ``time_zone``;
     None: the portal's) and queue it in the current transaction.
 
-    ``email.queued`` is published with it: nothing is sent unless the caller commits.
+    ``email.queued`` is published with it (or ``emails.queued`` for a ``queued_together``
+    batch): nothing is sent unless the caller commits.
     """
     language = language if language in LANGUAGES else current_app.config["BABEL_DEFAULT_LOCALE"]
     subject, text, html = render_email(template, language, time_zone, **context)
@@ -66,7 +89,11 @@ def queue_email(to: str, template: str, language: str, time_zone: str | None = N
         )
         db.session.add(email)
         db.session.flush()
-        publish("email.queued", {"email_id": email.id})
+        batch = _together.get()
+        if batch is None:
+            publish("email.queued", {"email_id": email.id})
+        else:
+            batch.append(email.id)
     return email
 
 

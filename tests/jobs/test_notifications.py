@@ -81,3 +81,37 @@ def test_an_email_of_a_rolled_back_operation_is_never_sent(db, jobs_worker, smtp
     wait_for(lambda: smtp_server.to("tom@example.test"), message="the committed email")
     assert [m["To"] for m in smtp_server.messages] == ["tom@example.test"]
     assert _email_to(db, "ghost@example.test") is None
+
+
+def test_a_batch_of_emails_is_one_event_and_one_message_delivers_them_all(app, db, jobs_worker, smtp_server):
+    """The weekly run's chunk queues its outcome emails together: one ``emails.queued`` event,
+    and the one message that handles it sends every email over one connection."""
+    from sqlalchemy import select
+
+    from portal.events import OutboxEvent
+    from portal.notifications import queued_together
+
+    addresses = [f"cat{i}@example.test" for i in range(5)]
+    with transaction(), queued_together():
+        for address in addresses:
+            queue_email(address, "registration_existing", "en", name="Tom", sign_in="http://portal.test/login")
+
+    for address in addresses:
+        assert len(wait_for(lambda a=address: smtp_server.to(a), message=f"the email to {address}")) == 1
+        assert _state_of(db, address, "sent").attempts == 1
+    names = db.session.scalars(select(OutboxEvent.name)).all()
+    assert names == ["emails.queued"]
+    assert smtp_server.connections == 1
+
+
+def test_emails_queued_together_in_a_block_that_fails_are_never_announced(db):
+    from sqlalchemy import func, select
+
+    from portal.events import OutboxEvent
+    from portal.notifications import queued_together
+
+    with pytest.raises(RuntimeError), transaction(), queued_together():
+        queue_email("tom@example.test", "registration_existing", "en", name="Tom", sign_in="http://x.test/")
+        raise RuntimeError("the batch job failed half way")
+    assert db.session.scalar(select(func.count()).select_from(OutboxEvent)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Email)) == 0
