@@ -5,14 +5,14 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, literal, select, text
+from sqlalchemy import exists, func, literal, select, text, update
 
 from flask_babel import lazy_gettext as _l
 
 from portal import clock, ledger
 from portal.client_billing.loyalty import loyalty_discount_percent, paid_total
 from portal.client_billing.models import Charge, Invoice, on_its_invoice
-from portal.client_billing.weeks import billing_week
+from portal.client_billing.weeks import BILLING_WEEKS, billing_week
 from portal.db import db, transaction
 from portal.errors import NotFound
 from portal.money import Money
@@ -101,6 +101,7 @@ def issue_weekly_invoices(week_key: str, cutoff: datetime | None = None) -> list
     batch, now = secrets.token_hex(16), clock.now()
     with transaction():
         _lock_week(week_key, shared=False)
+        _carry_credits_over(week_key)
         ledger.insert_select_once(
             Invoice.__table__,
             ["client_id", "week_key", "amount_cents", "charge_count", "state", "tries", "issued_at",
@@ -111,8 +112,29 @@ def issue_weekly_invoices(week_key: str, cutoff: datetime | None = None) -> list
             .where(Charge.week_key == week_key).group_by(Charge.client_id),
             conflict=["client_id", "week_key"],
         )
+        # Nothing to charge (a credit as large as the week's charges): settled as it is issued,
+        # never sent to the provider.
+        db.session.execute(update(Invoice).where(Invoice.batch == batch, Invoice.amount_cents <= 0)
+                           .values(state="paid", paid_at=now, next_try_at=None)
+                           .execution_options(synchronize_session=False))
         ids = list(db.session.scalars(select(Invoice.id).where(Invoice.batch == batch).order_by(Invoice.id)))
     return ids
+
+
+def _carry_credits_over(week_key: str) -> None:
+    """A client whose credits (disputes decided for them) exceed the week's charges would get
+    an invoice below zero, a charge no provider takes: their credits move on to the next week
+    not invoiced yet, and are taken off the next invoice that has charges to take them from."""
+    over = (select(Charge.client_id).where(Charge.week_key == week_key).group_by(Charge.client_id)
+            .having(func.sum(Charge.amount_cents) < 0))
+    if not db.session.scalar(select(exists(over))):
+        return
+    later = BILLING_WEEKS.next_key(week_key)
+    while db.session.scalar(select(exists().where(Invoice.week_key == later))):
+        later = BILLING_WEEKS.next_key(later)
+    db.session.execute(update(Charge).where(Charge.week_key == week_key, Charge.order_id.is_(None),
+                                            Charge.client_id.in_(over))
+                       .values(week_key=later).execution_options(synchronize_session=False))
 
 
 def week_invoices(week_key: str) -> list[int]:
