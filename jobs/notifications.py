@@ -28,7 +28,12 @@ def send_queued_emails(payload: dict, event_id: str) -> None:
     committed, over this thread's SMTP connection. An email not reached (the message died)
     is found still queued by the emails' sweep, as a single one would be."""
     email_ids = list(payload["email_ids"])
-    afterwards(lambda: [deliver.fn(email_id) for email_id in email_ids])
+
+    def deliver_each() -> None:
+        for email_id in email_ids:
+            deliver.fn(email_id)
+
+    afterwards(deliver_each)
 
 
 class SmtpConnections(dramatiq.Middleware):

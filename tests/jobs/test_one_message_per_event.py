@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from jobs.broker import broker
 from jobs.events import afterwards, consumers_of, handle_event, handle_together
@@ -14,7 +14,7 @@ from portal.db import db as _db
 from portal.db import transaction
 from tests.conftest import ON_POSTGRES
 from tests.jobs.helpers import echo, echoed, is_done
-from tests.waiting import wait_for
+from tests.waiting import wait_for, wait_for_a_lock_wait
 
 
 def publish(n: int, name: str = "test.happened") -> str:
@@ -141,8 +141,7 @@ def test_a_consumer_running_alone_and_the_whole_event_at_the_same_moment_do_each
     together = threading.Thread(target=run, args=(handle_together, event_id))
     together.start()
     if ON_POSTGRES:  # the whole event really is waiting on the lone consumer's record
-        wait_for(lambda: db.session.scalar(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")))
+        wait_for_a_lock_wait()
     release.set()
     alone.join(10)
     together.join(20)

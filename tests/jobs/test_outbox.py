@@ -6,7 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from jobs.broker import broker
 from jobs.events import consumers_of, handle_event
@@ -16,7 +16,7 @@ from portal.db import transaction
 from portal.errors import DomainError
 from tests.conftest import ON_POSTGRES
 from tests.jobs.helpers import echo, echoed, is_done, relay_off
-from tests.waiting import wait_for
+from tests.waiting import wait_for, wait_for_a_lock_wait
 
 
 def settle(worker) -> None:
@@ -143,8 +143,7 @@ def test_two_deliveries_at_the_same_moment_have_one_effect(app, db, consumers):
     second = threading.Thread(target=deliver)
     second.start()
     if ON_POSTGRES:  # the duplicate really is waiting on the first one's claim
-        wait_for(lambda: db.session.scalar(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")))
+        wait_for_a_lock_wait()
     release.set()
     first.join(10)
     second.join(20)

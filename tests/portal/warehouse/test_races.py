@@ -4,7 +4,7 @@ each with its own app context and connection (row locks on PostgreSQL, the write
 import threading
 from datetime import timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from portal import clock, warehouse
 from portal.db import db as _db
@@ -16,7 +16,7 @@ from tests.portal.orders.factories import book
 from tests.racing import RACERS, race, user
 from tests.conftest import ON_POSTGRES
 from tests.portal.warehouse.factories import new_kit, opened_kit
-from tests.waiting import wait_for
+from tests.waiting import wait_for_a_lock_wait
 
 
 def test_racing_issued_clicks_record_one_hand_over(app, db):
@@ -79,8 +79,7 @@ def test_the_bakerys_answer_arriving_while_staff_receive_the_cookie_leaves_it_re
     assert holding.wait(10)
     answer.set()
     if ON_POSTGRES:  # the answer really waits on the kit's lock
-        wait_for(lambda: _db.session.scalar(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")))
+        wait_for_a_lock_wait()
     release.set()
     staff.join(20)
     bakery.join(20)
