@@ -75,16 +75,13 @@ class Sandbox:
 
     def execute(self, key: str, token: str, amount: Money) -> Outcome:
         self._wait()
-        done = self.lookup(key)
-        if done is not None:  # the same key again: the first answer, nothing moves twice
-            return done
         behaviour = _next_scripted() or self._random_failure() or _behaviour(token)
-        if behaviour in (TIMEOUT_BEFORE,):
+        if behaviour == TIMEOUT_BEFORE:  # the call never reached the provider
             raise OutcomeUnknown("sandbox: timed out before executing")
-        if behaviour == PROCESSING_ERROR:
-            return Outcome(ERROR, reason="processing_error")
-        status = DECLINED if behaviour == DECLINE else SUCCEEDED
-        outcome = self._record(key, token, amount, status)
+        if behaviour == PROCESSING_ERROR:  # nothing moves; a key executed before answers as then
+            return self.lookup(key) or Outcome(ERROR, reason="processing_error")
+        # A key executed before gets its first answer: nothing moves twice.
+        outcome = self._record(key, token, amount, DECLINED if behaviour == DECLINE else SUCCEEDED)
         if behaviour == TIMEOUT_AFTER:
             raise OutcomeUnknown("sandbox: executed, then timed out")
         if behaviour == ERROR_500_AFTER:
@@ -95,20 +92,21 @@ class Sandbox:
         with db.engine.connect() as conn:
             row = conn.execute(select(SandboxTransfer.status, SandboxTransfer.reference)
                                .where(SandboxTransfer.provider == self.name, SandboxTransfer.key == key)).first()
-        if row is None:
-            return None
-        return Outcome(row.status, row.reference, "" if row.status == SUCCEEDED else "declined")
+        return None if row is None else _outcome(row.status, row.reference)
 
     def _record(self, key: str, token: str, amount: Money, status: str) -> Outcome:
+        """Book the transfer under ``key``; a key booked before (by an earlier call or a racing
+        one: the unique key decides) answers as it did then."""
         reference = f"sbx-{secrets.token_hex(6)}"
-        try:
-            with db.engine.begin() as conn:
+        # One cached statement in autocommit: no BEGIN and COMMIT round trips around it.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            try:
                 conn.execute(SandboxTransfer.__table__.insert().values(
                     provider=self.name, key=key, token=token, amount_cents=amount.cents, status=status,
                     reference=reference, created_at=clock.now()))
-        except IntegrityError:  # the same key in two calls at once: the first one's answer
-            return self.lookup(key)
-        return Outcome(status, reference, "" if status == SUCCEEDED else "declined")
+            except IntegrityError:
+                return self.lookup(key)
+        return _outcome(status, reference)
 
     def _wait(self) -> None:
         latency = current_app.config.get("SANDBOX_LATENCY_MS", 0 if current_app.testing else 300)
@@ -120,6 +118,10 @@ class Sandbox:
         if rate and random.random() < rate:
             return random.choice([TIMEOUT_BEFORE, TIMEOUT_AFTER])
         return None
+
+
+def _outcome(status: str, reference: str) -> Outcome:
+    return Outcome(status, reference, "" if status == SUCCEEDED else "declined")
 
 
 def _behaviour(token: str) -> str:
