@@ -50,24 +50,25 @@ def render_email(template: str, language: str, time_zone: str | None = None,
     return subject, text, html
 
 
-# The ids of the emails queued inside ``queued_together`` (None: not inside one).
-_together: ContextVar[list[int] | None] = ContextVar("emails_queued_together", default=None)
+# The emails queued inside ``queued_together`` (None: not inside one).
+_together: ContextVar[list[Email] | None] = ContextVar("emails_queued_together", default=None)
 
 
 @contextmanager
 def queued_together():
-    """Emails queued inside this block (in one transaction: a batch job's) are announced by
-    one ``emails.queued`` event with all their ids, published as the block ends without an
-    error, instead of an ``email.queued`` each: one message then delivers them all, one after
-    another over its thread's SMTP connection, instead of a message and its bookkeeping each."""
-    ids: list[int] = []
-    token = _together.set(ids)
+    """Emails queued inside this block (in one transaction: a batch job's) are written in one
+    statement and announced by one ``emails.queued`` event with all their ids, as the block
+    ends without an error, instead of a flush and an ``email.queued`` each: one message then
+    delivers them all, one after another over its thread's SMTP connection."""
+    emails: list[Email] = []
+    token = _together.set(emails)
     try:
         yield
     finally:
         _together.reset(token)
-    if ids:
-        publish("emails.queued", {"email_ids": ids})
+    if emails:
+        db.session.flush()  # the batch's rows (and whatever else the block changed) together
+        publish("emails.queued", {"email_ids": [email.id for email in emails]})
 
 
 def queue_email(to: str, template: str, language: str, time_zone: str | None = None,
@@ -76,7 +77,8 @@ def queue_email(to: str, template: str, language: str, time_zone: str | None = N
     None: the portal's) and queue it in the current transaction.
 
     ``email.queued`` is published with it (or ``emails.queued`` for a ``queued_together``
-    batch): nothing is sent unless the caller commits.
+    batch, whose emails get their ids as the batch ends): nothing is sent unless the caller
+    commits.
     """
     language = language if language in LANGUAGES else current_app.config["BABEL_DEFAULT_LOCALE"]
     subject, text, html = render_email(template, language, time_zone, **context)
@@ -88,12 +90,12 @@ def queue_email(to: str, template: str, language: str, time_zone: str | None = N
             next_attempt_at=now + QUEUED_GRACE,
         )
         db.session.add(email)
-        db.session.flush()
         batch = _together.get()
         if batch is None:
+            db.session.flush()
             publish("email.queued", {"email_id": email.id})
         else:
-            batch.append(email.id)
+            batch.append(email)
     return email
 
 
