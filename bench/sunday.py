@@ -46,6 +46,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=24, help="BILLING_CHARGE_CONCURRENCY (lanes)")
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--threads", type=int, default=14)
+    parser.add_argument("--prefetch", type=int, default=0,
+                        help="messages a worker process holds per queue (dramatiq_queue_prefetch); "
+                             "default: the lanes shared out over the processes, at most --threads")
     args = parser.parse_args()
 
     url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
@@ -130,12 +133,19 @@ def _start_workers(url: str, redis_url: str, instance: str, args) -> subprocess.
     env = {k: v for k, v in os.environ.items() if k not in ("FLASK_APP",)}
     env.update(DATABASE_URL=url, REDIS_URL=redis_url, JOBS_REDIS_NAMESPACE=NAMESPACE, SECRET_KEY="bench",
                INSTANCE_PATH=instance, BILLING_CHARGE_CONCURRENCY=str(args.concurrency),
-               DATABASE_POOL_SIZE=str(args.threads))
+               DATABASE_POOL_SIZE=str(args.threads), dramatiq_queue_prefetch=str(_prefetch(args)))
     # Its own process group: the worker processes dramatiq forks are counted and stopped together.
     return subprocess.Popen(
         [sys.executable, "-m", "dramatiq", "jobs.worker", "--processes", str(args.processes),
          "--threads", str(args.threads)], cwd=ROOT, env=env, start_new_session=True,
         stdout=subprocess.DEVNULL, stderr=open(Path(instance) / "worker.log", "w"))
+
+
+def _prefetch(args) -> int:
+    """Dramatiq lets a process hold twice its threads in messages of each queue: one process
+    could take every lane while the other's threads stay idle, and its lanes wait for a
+    thread. Holding no more lanes than its share keeps them on both."""
+    return args.prefetch or min(args.threads, -(-args.concurrency // args.processes))
 
 
 def _cpu_of(pid: int) -> float:
@@ -178,8 +188,8 @@ def _report(args, run_done: float, wall: float, cpu: float, load_before, load_af
         "(SELECT count(DISTINCT key) FROM sandbox_transfers), (SELECT count(*) FROM sandbox_transfers)")).one()
     emails = db.session.scalar(text("SELECT count(*) FROM emails"))
     ceiling = n * MEAN_LATENCY / args.concurrency
-    print(f"workers: {args.processes} processes × {args.threads} threads; BILLING_CHARGE_CONCURRENCY "
-          f"{args.concurrency}; chunk {os.environ.get('BILLING_CHARGE_CHUNK', '25')}")
+    print(f"workers: {args.processes} processes × {args.threads} threads, prefetch {_prefetch(args)}; "
+          f"BILLING_CHARGE_CONCURRENCY {args.concurrency}; chunk {os.environ.get('BILLING_CHARGE_CHUNK', '25')}")
     print(f"load average (1, 5, 15 min) before {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, "
           f"after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f} on {os.cpu_count()} CPUs")
     print(f"invoices {n:,}: paid {paid:,}, tried other than once {tries}, money moved {moved:,} times "
