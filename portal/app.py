@@ -9,7 +9,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as config_module
-from portal import errors_pages, health, htmx, i18n, inputs, logs, metrics, paging, security
+from portal import errors_pages, health, htmx, i18n, inputs, labels, logs, metrics, paging, security
 from portal.extensions import babel, csrf, db, login_manager
 from portal.money import Money
 from portal.people import passwords
@@ -101,6 +101,7 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     i18n.init_templates(app)
     paging.init_app(app)
+    labels.init_app(app)
     app.jinja_env.globals["LANGUAGES"] = i18n.LANGUAGES
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["field_attrs"] = field_attrs
