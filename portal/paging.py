@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 
 from flask_babel import format_number
-from sqlalchemy import Select, func, literal, select, union_all
+from sqlalchemy import Select, func, inspect, literal, select, union_all
 
 from portal.db import db
 
@@ -73,12 +73,25 @@ def paginate(stmt: Select, page: int, per_page: int, *, scalars: bool = True, ca
     cap = cap or COUNT_CAP
     page = max(page, 1)
     offset = (page - 1) * per_page
-    result = db.session.execute(stmt.limit(per_page).offset(offset))
+    result = db.session.execute(_rows(stmt, per_page, offset) if scalars else stmt.limit(per_page).offset(offset))
     items = list(result.unique().scalars() if scalars else result)
     ahead = capped_count(stmt.offset(offset), cap)
     # Nothing from here on (a page past the end): the total is not known, only that it is no more.
     exact = ahead <= cap and (ahead > 0 or page == 1)
     return Page(items, page, per_page, offset + min(ahead, cap), total_exact=exact)
+
+
+def _rows(stmt: Select, limit: int, offset: int) -> Select:
+    """A page of one entity's rows. Past the first page the page's keys are found first, in
+    the list's order (an index's entries: skipping 975 rows costs no row and no join), then
+    only those rows are read with what they load: page 40 of the orders read 1 000 orders
+    with their people to keep 25."""
+    entity = stmt.column_descriptions[0].get("entity")
+    if not offset or entity is None or len(stmt.column_descriptions) > 1:
+        return stmt.limit(limit).offset(offset)
+    key = inspect(entity).primary_key[0]
+    keys = stmt.with_only_columns(key).limit(limit).offset(offset).subquery()
+    return stmt.join(keys, key == keys.c[key.name])
 
 
 def capped_count(stmt: Select, cap: int | None = None) -> int:

@@ -45,3 +45,22 @@ def test_the_overview_counts_stop_at_the_cap(client, login_as, db, small_cap):
     db.session.commit()
     html = _page(client, "/manager/")
     assert "<strong>30+</strong>" in html  # kept and queued: 33 each
+
+
+def test_every_page_holds_the_rows_the_lists_order_puts_there(db):
+    """Past the first page a page's keys are found first, then its rows with what they load:
+    walked page by page, the list is the plain LIMIT/OFFSET one, each row once, in order."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import joinedload
+
+    from portal.people.models import User
+    from tests import factories
+
+    for i in range(23):
+        factories.user("worker" if i % 3 else "client", name=f"Cat {i % 4}")
+    db.session.commit()
+    listed = (select(User).options(joinedload(User.worker_profile))
+              .where(User.name.in_(["Cat 1", "Cat 2", "Cat 3"])).order_by(User.name.desc(), User.id.desc()))
+    plain = [u.id for u in db.session.scalars(listed)]
+    walked = [u.id for page in (1, 2, 3, 4) for u in paging.paginate(listed, page, 5).items]
+    assert walked == plain and len(plain) == 17
