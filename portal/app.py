@@ -166,7 +166,9 @@ def _register_roles(app: Flask, roles: str) -> None:
     app.register_blueprint(applicants.bp)
     if roles == "applicants":
         return
-    from roles import auth, clients, managers, warehouse, workers
+    from roles import auth, clients, managers, navigation, warehouse, workers
+
+    navigation.init_app(app)
 
     for module in (auth, clients, workers, managers, warehouse):
         app.register_blueprint(module.bp)
