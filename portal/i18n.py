@@ -70,15 +70,38 @@ def force_zone(name: str | None):
 def _format(value, kind: str) -> str:
     if value is None or value == "":
         return ""
-    language = str(get_locale() or "en")
+    locale, language, zone = _reader()
     pattern = PATTERNS.get(language, PATTERNS["en"])[kind]
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a time filter")  # the database hands back UTC
-        return dates.format_datetime(value, pattern, tzinfo=display_zone(), locale=language)
+        return dates.format_datetime(value, pattern, tzinfo=zone, locale=locale)
     if kind in ("date", "day", "month"):  # a calendar date: the same day in every zone
-        return dates.format_date(value, pattern, locale=language)
+        return dates.format_date(value, pattern, locale=locale)
     raise TypeError(f"a {type(value).__name__} has no {kind}")
+
+
+def _reader():
+    """The locale, its language and the zone dates are written in, found once per request
+    (a list page writes fifty dates; each asked Flask-Babel and the signed-in user again).
+    Kept next to Flask-Babel's locale, as ``_translations`` keeps the catalogue, and checked
+    against the locale and zone an email forces, so an email in a request gets its own."""
+    forced = _forced_zone.get()
+    try:
+        ctx = g._flask_babel
+        held = ctx.portal_reader
+        if held[0] is ctx.babel_locale and held[1] is forced and held[0] is not None:
+            return held[2]
+    except (AttributeError, RuntimeError):  # not found yet in this context, or no context
+        pass
+    locale = get_locale()
+    reader = (locale or "en", str(locale or "en"), display_zone())
+    try:
+        ctx = g._flask_babel
+        ctx.portal_reader = (getattr(ctx, "babel_locale", None), forced, reader)
+    except (AttributeError, RuntimeError):
+        pass
+    return reader
 
 
 def format_date(value) -> str:
