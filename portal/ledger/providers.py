@@ -98,14 +98,14 @@ class Sandbox:
         """Book the transfer under ``key``; a key booked before (by an earlier call or a racing
         one: the unique key decides) answers as it did then."""
         reference = f"sbx-{secrets.token_hex(6)}"
-        # One cached statement in autocommit: no BEGIN and COMMIT round trips around it.
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            try:
+        try:
+            # One cached statement in autocommit: no BEGIN and COMMIT round trips around it.
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(SandboxTransfer.__table__.insert().values(
                     provider=self.name, key=key, token=token, amount_cents=amount.cents, status=status,
                     reference=reference, created_at=clock.now()))
-            except IntegrityError:
-                return self.lookup(key)
+        except IntegrityError:  # its connection is back in the pool before the lookup takes one
+            return self.lookup(key)
         return _outcome(status, reference)
 
     def _wait(self) -> None:
