@@ -161,14 +161,13 @@ def field_attrs(field, hint=None, autofocus=False) -> dict:
 
 
 def _register_roles(app: Flask, roles: str) -> None:
-    from roles import applicants
+    from roles import applicants, navigation
 
+    navigation.init_app(app)  # base.html's header, whichever roles this process serves
     app.register_blueprint(applicants.bp)
     if roles == "applicants":
         return
-    from roles import auth, clients, managers, navigation, warehouse, workers
-
-    navigation.init_app(app)
+    from roles import auth, clients, managers, warehouse, workers
 
     for module in (auth, clients, workers, managers, warehouse):
         app.register_blueprint(module.bp)
