@@ -16,7 +16,7 @@ from portal.inputs import whole_number
 from portal.paging import Page, capped_count, paginate
 from portal.errors import NotFound
 from portal.orders.models import (
-    ACTIVE_STATES, BUSY_STATES, FINAL_STATES, STATES, Feedback, Order, OrderPhoto, TimelineEntry,
+    ACTIVE_STATES, BUSY_STATES, FINAL_STATES, STATES, Feedback, Order, OrderPhoto, ServiceType, TimelineEntry,
 )
 from portal.people.models import User
 
@@ -33,6 +33,16 @@ def _with_people(stmt: Select) -> Select:
     )
 
 
+def _listed(stmt: Select) -> Select:
+    """What a row of an order list shows of its service and people: their names. Loading whole
+    people (and the worker's profile, with its JSON) for 25 rows was a fifth of a list page."""
+    return stmt.options(
+        joinedload(Order.service_type).load_only(ServiceType.name_en, ServiceType.name_ru),
+        joinedload(Order.client).load_only(User.name),
+        joinedload(Order.worker).load_only(User.name),
+    )
+
+
 def _page(stmt: Select, page: int, per_page: int) -> Page:
     return paginate(stmt, page, per_page)
 
@@ -46,10 +56,10 @@ class OrderLists:
 def client_orders(client_id: int, page: int = 1, per_page: int = 10) -> OrderLists:
     """CL-1: upcoming and in-progress orders, then past ones (paginated)."""
     mine = Order.client_id == client_id
-    active = list(db.session.scalars(_with_people(
+    active = list(db.session.scalars(_listed(
         select(Order).where(mine, Order.state.in_(ACTIVE_STATES))
         .order_by(Order.starts_at, Order.id).limit(ACTIVE_LIMIT))))
-    past = _page(_with_people(select(Order).where(mine, Order.state.in_(FINAL_STATES))
+    past = _page(_listed(select(Order).where(mine, Order.state.in_(FINAL_STATES))
                               .order_by(Order.starts_at.desc(), Order.id.desc())), page, per_page)
     return OrderLists(active, past)
 
@@ -57,10 +67,10 @@ def client_orders(client_id: int, page: int = 1, per_page: int = 10) -> OrderLis
 def worker_orders(worker_id: int, page: int = 1, per_page: int = 10) -> OrderLists:
     """WK-1: the worker's active orders, then completed, cancelled and failed ones (paginated)."""
     mine = Order.worker_id == worker_id
-    active = list(db.session.scalars(_with_people(
+    active = list(db.session.scalars(_listed(
         select(Order).where(mine, Order.state.in_(BUSY_STATES))
         .order_by(Order.starts_at, Order.id).limit(ACTIVE_LIMIT))))
-    past = _page(_with_people(select(Order).where(mine, Order.state.in_(FINAL_STATES))
+    past = _page(_listed(select(Order).where(mine, Order.state.in_(FINAL_STATES))
                               .order_by(Order.starts_at.desc(), Order.id.desc())), page, per_page)
     return OrderLists(active, past)
 
@@ -112,12 +122,18 @@ def _filtered(f: OrderFilters) -> Select:
 
 def search_orders(f: OrderFilters, page: int = 1, per_page: int = 25):
     """Orders for managers: filter by state, dates, client, worker, service; search; newest start first."""
-    return _page(_with_people(_filtered(f).order_by(Order.starts_at.desc(), Order.id.desc())), page, per_page)
+    return _page(_listed(_filtered(f).order_by(Order.starts_at.desc(), Order.id.desc())), page, per_page)
+
+
+def matching_orders(f: OrderFilters) -> Select:
+    """The orders the managers' list shows with these filters, as a statement to count
+    (``paging.capped_counts`` counts several in one statement)."""
+    return _filtered(f)
 
 
 def count_orders(f: OrderFilters) -> int:
     """How many orders the managers' list shows with these filters, up to the cap (one query)."""
-    return capped_count(_filtered(f))
+    return capped_count(matching_orders(f))
 
 
 @dataclass
@@ -194,7 +210,7 @@ def order_counts(*, client_id: int | None = None, worker_id: int | None = None) 
 def recent_orders(*, client_id: int | None = None, worker_id: int | None = None, limit: int = 10) -> list[Order]:
     """One person's latest orders by start, any state, with their people and service type."""
     mine = Order.client_id == client_id if client_id is not None else Order.worker_id == worker_id
-    return list(db.session.scalars(_with_people(select(Order).where(mine))
+    return list(db.session.scalars(_listed(select(Order).where(mine))
                                    .order_by(Order.starts_at.desc(), Order.id.desc()).limit(limit)).unique())
 
 
@@ -210,7 +226,7 @@ def problem_reports(*, client_id: int | None = None, worker_id: int | None = Non
     """The latest problems a client reported, or that were reported about a worker's orders."""
     mine = Order.client_id == client_id if client_id is not None else Order.worker_id == worker_id
     rows = db.session.execute(
-        _with_people(select(Order, Feedback).join(Feedback, Feedback.order_id == Order.id))
+        _listed(select(Order, Feedback).join(Feedback, Feedback.order_id == Order.id))
         .where(mine, Feedback.kind == "problem")
         .order_by(Feedback.created_at.desc(), Order.id.desc()).limit(limit)).unique().all()
     return [ProblemReport(row.Order, row.Feedback.comment, row.Feedback.created_at) for row in rows]
