@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 
 from portal import people
 from portal.client_billing.models import Charge, Invoice, on_its_invoice
@@ -61,10 +61,15 @@ def _unpaid():
     return (Invoice.state != "paid") & Invoice.last_failure.is_not(None)
 
 
+def unpaid_invoice_ids() -> Select:
+    """The invoices the unpaid report lists, as a statement to count (a partial index holds
+    exactly those invoices)."""
+    return select(Invoice.id).where(_unpaid())
+
+
 def unpaid_invoice_count() -> int:
-    """How many invoices the unpaid report lists, up to the cap (one query; a partial index
-    holds exactly those invoices)."""
-    return capped_count(select(Invoice.id).where(_unpaid()))
+    """How many invoices the unpaid report lists, up to the cap (one query)."""
+    return capped_count(unpaid_invoice_ids())
 
 
 def unpaid_invoices(limit: int = 500) -> list[UnpaidInvoice]:

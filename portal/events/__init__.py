@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import case, func, literal, or_, select, update
+from sqlalchemy import Select, case, func, literal, or_, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
@@ -31,7 +31,7 @@ __all__ = [
     "mark_done_if_complete",
     "due_for_resend",
     "unconfirmed",
-    "unconfirmed_count",
+    "unconfirmed_count", "unconfirmed_events",
     "mark_sent",
     "is_handled",
     "request_ids",
@@ -225,10 +225,14 @@ def unconfirmed(created_before: datetime) -> list[tuple[str, str]]:
     ]
 
 
+def unconfirmed_events(created_before: datetime) -> Select:
+    """Events created before ``created_before`` and not done yet, as a statement to count."""
+    return select(OutboxEvent.id).where(OutboxEvent.done_at.is_(None), OutboxEvent.created_at < created_before)
+
+
 def unconfirmed_count(created_before: datetime) -> int:
     """How many events created before ``created_before`` are not done yet, up to the cap (one query)."""
-    return capped_count(select(OutboxEvent.id).where(
-        OutboxEvent.done_at.is_(None), OutboxEvent.created_at < created_before))
+    return capped_count(unconfirmed_events(created_before))
 
 
 def request_ids(event_ids: list[str]) -> dict[str, str]:

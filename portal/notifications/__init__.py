@@ -7,6 +7,7 @@ from portal.notifications.sending import (
     Delivery,
     close_smtp_connection,
     counts_by_state,
+    emails_by_state,
     deliver_email,
     emails_due,
     get_email,
@@ -17,7 +18,7 @@ from portal.notifications.sending import (
 )
 
 __all__ = [
-    "EMAIL_STATES", "Email", "MAX_ATTEMPTS", "Delivery", "close_smtp_connection", "counts_by_state", "deliver_email",
+    "EMAIL_STATES", "Email", "MAX_ATTEMPTS", "Delivery", "close_smtp_connection", "counts_by_state", "emails_by_state", "deliver_email",
     "emails_due", "get_email", "list_emails", "queue_email", "queued_together", "render_email",
     "failed_emails", "retry_failed", "discard_failed",
 ]

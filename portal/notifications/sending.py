@@ -13,7 +13,7 @@ from email.utils import format_datetime, parseaddr
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, or_, select, update
 
 from portal import clock
 from portal.db import db, transaction
@@ -300,7 +300,11 @@ def get_email(email_id: int) -> Email | None:
     return db.session.get(Email, email_id)
 
 
+def emails_by_state() -> dict[str, Select]:
+    """The emails in each state, as statements to count."""
+    return {state: select(Email.id).where(Email.state == state) for state in EMAIL_STATES}
+
+
 def counts_by_state() -> dict[str, int]:
     """How many emails are in each state that has any, each counted up to the cap (one query)."""
-    counts = capped_counts({state: select(Email.id).where(Email.state == state) for state in EMAIL_STATES})
-    return {state: n for state, n in counts.items() if n}
+    return {state: n for state, n in capped_counts(emails_by_state()).items() if n}

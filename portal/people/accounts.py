@@ -15,7 +15,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -582,9 +582,14 @@ def search_people(role: str | None, query: str, page: int, per_page: int = 25):
     return paginate(stmt.order_by(User.created_at.desc(), User.id.desc()), page, per_page)
 
 
+def active_accounts_by_role() -> dict[str, Select]:
+    """Each role's active accounts, as statements to count."""
+    return {role: select(User.id).where(User.role == role, User.active.is_(True)) for role in ROLES}
+
+
 def counts_by_role() -> dict[str, int]:
     """How many active accounts each role has, each counted up to the cap (one query)."""
-    return capped_counts({role: select(User.id).where(User.role == role, User.active.is_(True)) for role in ROLES})
+    return capped_counts(active_accounts_by_role())
 
 
 # --- one's own account ---------------------------------------------------------------

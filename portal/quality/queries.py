@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from portal import clock, timezones
@@ -57,9 +57,14 @@ def case_queue(f: QueueFilters, viewer_id: int, page: int = 1, per_page: int = 2
     return paginate(stmt.order_by(*order), page, per_page)
 
 
+def open_cases() -> Select:
+    """The cases waiting for a manager's result (the queue's default list), as a statement to count."""
+    return select(Case.id).where(Case.state == "open")
+
+
 def open_case_count() -> int:
-    """How many cases wait for a manager's result (the queue's default list), up to the cap."""
-    return capped_count(select(Case.id).where(Case.state == "open"))
+    """How many cases wait for a manager's result, up to the cap."""
+    return capped_count(open_cases())
 
 
 def get_case(case_id: int) -> Case:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
 from portal import clock, timezones
@@ -50,9 +50,14 @@ def board(f: BoardFilters, page: int = 1, per_page: int = 50):
     return paginate(stmt, page, per_page)
 
 
+def matching_kits(f: BoardFilters) -> Select:
+    """The kits the board shows with these filters, as a statement to count."""
+    return _filtered(f)
+
+
 def count_kits(f: BoardFilters) -> int:
     """How many kits the board shows with these filters, up to the cap (one query)."""
-    return capped_count(_filtered(f))
+    return capped_count(matching_kits(f))
 
 
 def get_kit(kit_id: int) -> Kit | None:

@@ -13,17 +13,16 @@ from roles.managers import bp
 from roles.managers.forms import EmptyForm
 
 
-def unconfirmed_events() -> int:
-    """Events some part has not confirmed though the sweep would have re-sent them by now."""
-    resend_after = timedelta(seconds=current_app.config["OUTBOX_RESEND_AFTER"])
-    return events.unconfirmed_count(clock.now() - resend_after)
+def resend_cutoff():
+    """Events created before this and not confirmed by every part would have been re-sent by now."""
+    return clock.now() - timedelta(seconds=current_app.config["OUTBOX_RESEND_AFTER"])
 
 
 @bp.get("/runs")
 def runs_list():
     """Background runs (billing, housekeeping) with their progress."""
     return render("managers/runs.html", runs=runs.recent_runs(50), form=EmptyForm(),
-                  unconfirmed=unconfirmed_events())
+                  unconfirmed=events.unconfirmed_count(resend_cutoff()))
 
 
 @bp.post("/runs/resend-events")
