@@ -62,7 +62,8 @@ def load(test_config: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL") or f"sqlite:///{instance / 'mcf.sqlite3'}"),
         # A process keeps up to DATABASE_POOL_SIZE connections (+10 more at a peak): a job worker
         # with more threads than 15 sets it to its --threads, or threads wait for a connection.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_size": int(env.get("DATABASE_POOL_SIZE", "5")),
+        # No pool_pre_ping: portal.db pings only connections that sat idle (PING_AFTER_IDLE_SECONDS).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": int(env.get("DATABASE_POOL_SIZE", "5")),
                                       "max_overflow": 10},
         "REDIS_URL": env.get("REDIS_URL") or None,
         "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:%s" % env.get("PORT", "5000")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Iterator
@@ -10,7 +11,7 @@ from typing import Iterator
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InvalidatePoolError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import Pool
 
@@ -159,6 +160,30 @@ def _transaction_ended(connection) -> None:
 def _connection_returned(dbapi_connection, connection_record) -> None:
     if connection_record is not None:
         _leave_gate(connection_record.info)
+        connection_record.info["returned_at"] = time.monotonic()
+
+
+# A PostgreSQL connection that sat in the pool longer than this is pinged before it is handed
+# out: a database restart or an idle cut by the network shows there, and the pool opens a new
+# connection instead of failing the request. A busy process hands connections straight on
+# and pings none; pool_pre_ping pinged every checkout, one round trip in six of a small page.
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+@event.listens_for(Pool, "checkout")
+def _ping_after_idle(dbapi_connection, connection_record, connection_proxy) -> None:
+    returned_at = connection_record.info.get("returned_at")
+    if returned_at is None or time.monotonic() - returned_at < PING_AFTER_IDLE_SECONDS:
+        return  # new, or back from a request a moment ago
+    if not type(dbapi_connection).__module__.startswith("psycopg"):
+        return  # SQLite is a file: nothing between here and it can go away
+    try:
+        dbapi_connection.autocommit = True  # no transaction left open by the ping
+        dbapi_connection.execute("SELECT 1")
+        dbapi_connection.autocommit = False
+    except Exception as exc:  # noqa: BLE001 - any failure means this connection is no good
+        # A restart drops every pooled connection: the pool replaces them all, not one per request.
+        raise InvalidatePoolError("connection lost while idle in the pool") from exc
 
 
 @event.listens_for(Pool, "invalidate")

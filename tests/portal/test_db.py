@@ -4,7 +4,7 @@ ten run at once, on SQLite (the write lock, BEGIN IMMEDIATE) as on PostgreSQL (r
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from portal.applicants.models import Application
 from portal.db import db, locked, transaction
@@ -51,3 +51,26 @@ def test_on_sqlite_every_operation_holds_the_write_lock_from_its_first_read(app,
 
     assert failures(race_same(app, apply_again)) == []
     assert _applied_times(application_id) == 1 + RACERS
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="a PostgreSQL server drops the connections")
+def test_connections_the_database_dropped_while_idle_are_replaced_before_a_request_uses_them(app, client, monkeypatch):
+    import psycopg
+
+    import portal.db
+
+    with app.app_context():  # fill the pool with a few connections, then give them back
+        connections = [db.engine.connect() for _ in range(3)]
+        for connection in connections:
+            connection.execute(text("SELECT 1"))
+        for connection in connections:
+            connection.close()
+        # The server goes away and comes back: every idle connection of this database is cut.
+        url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(url, autocommit=True) as admin:
+            cut = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND state = 'idle'").fetchone()[0]
+        assert cut >= 3
+    monkeypatch.setattr(portal.db, "PING_AFTER_IDLE_SECONDS", 0)  # they have been idle long enough
+    assert [client.get("/readyz").status_code for _ in range(4)] == [200] * 4
