@@ -7,12 +7,14 @@ import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from babel import dates
+from babel import dates, support
 from flask import g, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
+from wtforms.i18n import messages_path
 
 from portal import clock, timezones
 
@@ -169,6 +171,31 @@ def _translations():
     return translations
 
 
+@lru_cache(maxsize=8)
+def _wtforms_catalogue(locale: str):
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class _WTFormsMessages:
+    """WTForms' own messages ("Not a valid choice") in the request's language. Flask-WTF reads
+    its catalogue from disk once per request that validates a form (a fortieth of a list page
+    with filters); this keeps one per language per process and stands where Flask-WTF caches
+    it on the request (``request.wtforms_translations``), which it reads first."""
+
+    def ugettext(self, string):
+        return _wtforms_catalogue(str(get_locale() or "en")).ugettext(string)
+
+    def ungettext(self, singular, plural, n):
+        return _wtforms_catalogue(str(get_locale() or "en")).ungettext(singular, plural, n)
+
+
+_WTFORMS_MESSAGES = _WTFormsMessages()
+
+
+def _offer_wtforms_messages() -> None:
+    request.wtforms_translations = _WTFORMS_MESSAGES
+
+
 def init_templates(app) -> None:
     """The date and time filters; Flask-Babel's own (``datetimeformat`` …) are removed so that
     no page shows a time in another format or zone. Templates' ``_()`` reads the request's
@@ -184,5 +211,6 @@ def init_templates(app) -> None:
         app.jinja_env.filters.pop(name, None)
     app.jinja_env.filters.update(date=format_date, day=format_day, time=format_time,
                                  datetime=format_datetime, period=format_period, month=format_month)
+    app.before_request(_offer_wtforms_messages)
     app.jinja_env.globals["display_zone"] = display_zone
     app.jinja_env.globals["portal_zone"] = timezones.business_zone_name

@@ -159,3 +159,13 @@ def test_in_demo_mode_the_page_says_where_the_email_is(app, client, db):
 
     assert "Demo mode: emails stay in the portal." in page
     assert "Demo mode" not in client.get("/register/sent").get_data(as_text=True)
+
+
+def test_wtforms_own_messages_come_in_each_visitors_language(client, app, db):
+    russian, english = app.test_client(), app.test_client()
+    for _ in range(2):  # the catalogue kept for one language never answers the other
+        ru = russian.post("/register", data=GOOD | {"language": "xx"}, headers={"Accept-Language": "ru"})
+        en = english.post("/register", data=GOOD | {"language": "xx"}, headers={"Accept-Language": "en"})
+        assert "Неверный вариант." in field_error(ru, "language")
+        assert "Not a valid choice." in field_error(en, "language")
+    assert account_count() == 0
