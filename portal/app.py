@@ -161,9 +161,10 @@ def field_attrs(field, hint=None, autofocus=False) -> dict:
 
 
 def _register_roles(app: Flask, roles: str) -> None:
-    from roles import applicants, navigation
+    from roles import applicants, navigation, order_cells
 
     navigation.init_app(app)  # base.html's header, whichever roles this process serves
+    order_cells.init_app(app)
     app.register_blueprint(applicants.bp)
     if roles == "applicants":
         return
