@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal import bets, client_billing, clock, people, quality
@@ -25,6 +24,7 @@ from portal.applicants.demo import load_applicants
 from portal.client_billing import billing_week
 from portal.db import db
 from portal.errors import Conflict, DomainError
+from portal.i18n import lazy_gettext as _l
 from portal.money import Money
 from portal.orders import demo as orders_demo
 from portal.people import User

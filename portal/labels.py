@@ -6,8 +6,8 @@ for one badge, fifty badges on a list page); here each is a lazy string, transla
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
+from portal.i18n import lazy_gettext as _l
+from portal.i18n import lazy_pgettext
 
 STATE_WORDS = {
     "queued": _l("queued"), "sending": _l("sending"), "retrying": _l("retrying"), "sent": _l("sent"),

@@ -12,20 +12,26 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock, notifications, orders, people
 from portal.applicants.models import (
-    FINAL_STAGES, STAGES, Application, ApplicantPhoto, ApplicationChange, ApplicationNote, Attempt,
+    FINAL_STAGES,
+    STAGES,
+    ApplicantPhoto,
+    Application,
+    ApplicationChange,
+    ApplicationNote,
+    Attempt,
 )
 from portal.applicants.notes import NOTES
 from portal.db import db, locked, transaction
-from portal.paging import capped_counts, paginate
 from portal.errors import Conflict, DomainError, NotFound
 from portal.events import publish
+from portal.i18n import lazy_gettext as _l
 from portal.images import BadImage, reencode
+from portal.paging import capped_counts, paginate
 from portal.urls import external_url
 from portal.words import fact
 

@@ -10,18 +10,34 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
 from portal import clock, orders, people
 from portal.applicants.applications import (
-    _email, _log, _open, _set_stage, _text, digest, get_application, link_days, new_token,
+    _email,
+    _log,
+    _open,
+    _set_stage,
+    _text,
+    digest,
+    get_application,
+    link_days,
+    new_token,
 )
 from portal.applicants.models import (
-    Answer, Application, Attempt, Choice, Question, SkillTest, TestSet, TestSetItem, VacancyTestSet,
+    Answer,
+    Application,
+    Attempt,
+    Choice,
+    Question,
+    SkillTest,
+    TestSet,
+    TestSetItem,
+    VacancyTestSet,
 )
 from portal.db import db, locked, transaction
 from portal.errors import Conflict, DomainError, NotFound
+from portal.i18n import lazy_gettext as _l
 from portal.urls import external_url
 
 # The pass mark is meant to let about this share of applicants through (SPEC §11).

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Sequence
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, exists, func, select
 
 from portal import clock, orders
 from portal.bets.models import OUTCOMES, Bet, BetBook
 from portal.db import db, locked, transaction
-from portal.paging import paginate
 from portal.errors import Conflict, DomainError, NotFound
+from portal.i18n import lazy_gettext as _l
 from portal.money import Money
+from portal.paging import paginate
 from portal.people import User
 
 # A stake is the manager's own money: a sane upper bound keeps typos out of the pool.

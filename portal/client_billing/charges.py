@@ -7,14 +7,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import exists, func, literal, select, text, update
 
-from flask_babel import lazy_gettext as _l
-
 from portal import clock, ledger
 from portal.client_billing.loyalty import loyalty_discount_percent, paid_total
 from portal.client_billing.models import Charge, Invoice, on_its_invoice
 from portal.client_billing.weeks import BILLING_WEEKS, billing_week
 from portal.db import db, transaction
 from portal.errors import NotFound
+from portal.i18n import lazy_gettext as _l
 from portal.money import Money
 
 CHARGED_OUTCOMES = ("completed", "cancelled")

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, exists, func, or_, select
 
 from portal import clock, ledger, notifications, people
 from portal.client_billing.models import Invoice, PaymentAttempt, PaymentCard
 from portal.db import db, locked, locked_all, locked_or_new, transaction
 from portal.errors import DomainError, NotFound
+from portal.i18n import lazy_gettext as _l
 from portal.ledger import DECLINED, ERROR, SUCCEEDED, Outcome
 from portal.money import Money
 from portal.urls import external_url

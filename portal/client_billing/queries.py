@@ -5,20 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from portal import clock
 from portal.client_billing.charges import upcoming
-from portal.client_billing.loyalty import loyalty_discount_percent, next_tier, paid_total
+from portal.client_billing.loyalty import (
+    loyalty_discount_percent,
+    next_tier,
+    paid_total,
+)
 from portal.client_billing.models import Charge, Invoice, PaymentCard
 from portal.client_billing.payments import card_of, may_book
 from portal.client_billing.weeks import BILLING_WEEKS
 from portal.db import db
-from portal.paging import paginate
 from portal.errors import NotFound
+from portal.i18n import lazy_gettext as _l
 from portal.money import Money
+from portal.paging import paginate
 
 
 @dataclass

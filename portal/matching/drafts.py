@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock
 from portal.db import db, transaction
 from portal.errors import DomainError
+from portal.i18n import lazy_gettext as _l
 from portal.matching.editing import _changed, _pipeline_for_edit
 from portal.matching.models import Pipeline, PipelineStep
 from portal.matching.pipeline import PIPELINE_NAME, current_pipeline, draft

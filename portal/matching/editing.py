@@ -6,12 +6,12 @@ stale page cannot move or remove the wrong step), changes the steps and bumps th
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock
 from portal.db import db, transaction
 from portal.errors import Conflict, DomainError, NotFound
+from portal.i18n import lazy_gettext as _l
 from portal.matching.models import Pipeline, PipelineStep
 from portal.matching.pipeline import current_pipeline, draft
 from portal.matching.registry import SCORE, get_step

@@ -11,7 +11,6 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass, field
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, selectinload
@@ -19,6 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal import clock
 from portal.db import db, locked, transaction
 from portal.errors import NotFound
+from portal.i18n import lazy_gettext as _l
 from portal.matching.models import MatchRecord, Pipeline, PipelineStep
 from portal.matching.registry import FILTER, get_step
 from portal.matching.samples import MatchResult, OrdinarySample, ReferenceSample

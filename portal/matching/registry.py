@@ -15,9 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Literal
 
-from flask_babel import lazy_gettext as _l
-
 from portal.errors import DomainError
+from portal.i18n import lazy_gettext as _l
 from portal.matching.samples import OrdinarySample, ReferenceSample
 
 FILTER = "filter"

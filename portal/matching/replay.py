@@ -20,13 +20,13 @@ from __future__ import annotations
 import statistics
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal import clock, runs
 from portal.db import db, transaction
 from portal.errors import DomainError, NotFound
+from portal.i18n import lazy_gettext as _l
 from portal.matching.drafts import Snapshot
 from portal.matching.models import Replay, ReplayResult
 from portal.matching.pipeline import current_pipeline, draft, evaluate

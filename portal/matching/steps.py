@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
+from portal.i18n import lazy_gettext as _l
 from portal.matching.registry import Param, filter_step, score_step
 from portal.matching.samples import OrdinarySample, ReferenceSample
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
 from sqlalchemy import exists, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -22,10 +20,18 @@ from portal import client_billing, clock, matching
 from portal.db import add_once, db, locked, transaction
 from portal.errors import Conflict, DomainError, NotFound
 from portal.events import publish
+from portal.i18n import lazy_gettext as _l
+from portal.i18n import lazy_ngettext
 from portal.images import BadImage, hash_bands, reencode, same_picture
 from portal.orders import candidates, notify, records, rules
 from portal.orders.models import (
-    BUSY_STATES, FINAL_STATES, Feedback, Order, OrderPhoto, ServiceType, TimelineEntry,
+    BUSY_STATES,
+    FINAL_STATES,
+    Feedback,
+    Order,
+    OrderPhoto,
+    ServiceType,
+    TimelineEntry,
 )
 from portal.orders.pricing import order_price
 from portal.orders.states import state_label

@@ -6,18 +6,26 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from portal import timezones
 from portal.db import db
-from portal.inputs import whole_number
-from portal.paging import Page, capped_count, paginate
 from portal.errors import NotFound
+from portal.i18n import lazy_gettext as _l
+from portal.inputs import whole_number
 from portal.orders.models import (
-    ACTIVE_STATES, BUSY_STATES, FINAL_STATES, STATES, Feedback, Order, OrderPhoto, ServiceType, TimelineEntry,
+    ACTIVE_STATES,
+    BUSY_STATES,
+    FINAL_STATES,
+    STATES,
+    Feedback,
+    Order,
+    OrderPhoto,
+    ServiceType,
+    TimelineEntry,
 )
+from portal.paging import Page, capped_count, paginate
 from portal.people.models import User
 
 # The dashboard's and board's "now" lists are short by nature; a cap keeps them constant.

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import clock
 from portal.db import db, transaction
 from portal.errors import DomainError, NotFound
 from portal.events import publish
+from portal.i18n import lazy_gettext as _l
 from portal.money import Money
 from portal.orders.models import DEFAULT_BASE_PRICE_CENTS, ServiceType
 

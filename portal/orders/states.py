@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
+from portal.i18n import lazy_gettext as _l
+from portal.i18n import lazy_pgettext
 
 # In context: "failed" and "cancelled" are also email, kit and case words that Russian says
 # differently (an order is «сорван», an email «не доставлено»).

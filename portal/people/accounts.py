@@ -13,20 +13,26 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
 from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from portal import clock, notifications, timezones
 from portal.db import db, locked, transaction
-from portal.paging import capped_counts, paginate
 from portal.errors import Conflict, DomainError, NotFound
 from portal.events import publish
+from portal.i18n import lazy_gettext as _l
+from portal.i18n import lazy_ngettext
 from portal.images import reencode
+from portal.paging import capped_counts, paginate
 from portal.people.models import (
-    LANGUAGES, ROLES, LoginAttempt, LoginSession, PasswordToken, PendingRegistration, User,
+    LANGUAGES,
+    ROLES,
+    LoginAttempt,
+    LoginSession,
+    PasswordToken,
+    PendingRegistration,
+    User,
     WorkerProfile,
 )
 from portal.people.passwords import hash_password, verify_password

@@ -11,14 +11,14 @@ import random
 from datetime import datetime
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock, notifications, people
 from portal.db import db, locked, locked_or_new, transaction
 from portal.errors import Conflict, DomainError, NotFound
+from portal.i18n import lazy_gettext as _l
+from portal.i18n import lazy_ngettext
 from portal.people import User
 from portal.quality.models import Case, Cause, FinishedOrder, Settings
 

@@ -9,14 +9,14 @@ and write the correction; quality keeps the case and the decision.
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import client_billing, clock, notifications, people, worker_billing
 from portal.db import db, locked, transaction
 from portal.errors import Conflict, DomainError, NotFound
+from portal.i18n import lazy_gettext as _l
+from portal.i18n import lazy_ngettext
 from portal.ledger import StatementLine
 from portal.money import Money
 from portal.people import User

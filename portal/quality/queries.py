@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from portal import clock, timezones
 from portal.db import db
-from portal.paging import capped_count, paginate
 from portal.errors import NotFound
+from portal.i18n import lazy_gettext as _l
+from portal.i18n import lazy_pgettext
+from portal.paging import capped_count, paginate
 from portal.quality.models import REASONS, Case, Cause
 
 REASON_LABELS = {

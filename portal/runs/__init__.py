@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from typing import Iterator
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -26,6 +25,7 @@ from portal import clock
 from portal.db import db, locked, transaction
 from portal.errors import Conflict
 from portal.events import publish
+from portal.i18n import lazy_gettext as _l
 from portal.runs.models import JobRun
 
 __all__ = [

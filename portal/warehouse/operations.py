@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -22,6 +21,7 @@ from portal import clock, notifications, people
 from portal.db import db, locked, transaction
 from portal.errors import Conflict, DomainError, NotFound
 from portal.events import publish
+from portal.i18n import lazy_gettext as _l
 from portal.urls import external_url
 from portal.warehouse.bakery import Bakery, BakeryUnavailable, CookieFor
 from portal.warehouse.models import CookieRequest, Kit

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
+from portal.i18n import lazy_gettext as _l
+from portal.i18n import lazy_pgettext
 
 KIT_STATE_LABELS = {
     "new": lazy_pgettext("kit state", "new"),

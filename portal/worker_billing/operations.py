@@ -5,12 +5,12 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, exists, func, literal, select, union_all, update
 
 from portal import clock, ledger, notifications, people
 from portal.db import add_once, db, locked, transaction
 from portal.errors import DomainError, Forbidden, NotFound
+from portal.i18n import lazy_gettext as _l
 from portal.ledger import SUCCEEDED, Outcome
 from portal.money import Money
 from portal.urls import external_url

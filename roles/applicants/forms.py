@@ -1,11 +1,11 @@
 """The public application form."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from portal.i18n import lazy_gettext as _l
 from roles.forms import email_field
 
 

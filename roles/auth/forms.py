@@ -1,10 +1,10 @@
 """Forms of signing in, registering and one's own account."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from portal.i18n import lazy_gettext as _l
 from roles.forms import confirm_field, email_field, language_field, new_password_field
 
 

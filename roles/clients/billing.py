@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import abort, flash, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import StringField
@@ -13,6 +12,7 @@ from wtforms.validators import DataRequired
 from portal import client_billing, orders, quality
 from portal.errors import DomainError
 from portal.htmx import redirect, render
+from portal.i18n import lazy_gettext as _l
 from portal.inputs import page_number
 from roles import disputes
 from roles.clients import bp

@@ -5,13 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from portal import i18n, orders, timezones
+from portal.i18n import lazy_gettext as _l
 from portal.money import Money
 from roles.forms import DayField, id_value, submission_key_field
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, TextAreaField
@@ -14,6 +13,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from portal import applicants, orders
 from portal.errors import DomainError, NotFound
 from portal.htmx import redirect, render
+from portal.i18n import lazy_gettext as _l
 from portal.inputs import page_number, query_int
 from roles.forms import apply_domain_error
 from roles.managers import bp

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import RadioField
@@ -16,8 +15,9 @@ from wtforms.validators import DataRequired
 from portal import bets, orders
 from portal.errors import DomainError, NotFound
 from portal.htmx import redirect, render, stop_polling
-from portal.money import Money
+from portal.i18n import lazy_gettext as _l
 from portal.inputs import page_number
+from portal.money import Money
 from roles.forms import MoneyField, apply_domain_error
 from roles.managers import bp
 

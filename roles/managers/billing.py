@@ -10,15 +10,26 @@ from babel.dates import format_date
 from flask import abort, current_app, flash, request, url_for
 from flask_babel import format_datetime, get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms.validators import Optional
 
-from portal import client_billing, clock, demo, i18n, ledger, orders, people, runs, timezones, worker_billing
+from portal import (
+    client_billing,
+    clock,
+    demo,
+    i18n,
+    ledger,
+    orders,
+    people,
+    runs,
+    timezones,
+    worker_billing,
+)
 from portal.errors import DomainError
-from portal.money import Money
 from portal.htmx import redirect, render
+from portal.i18n import lazy_gettext as _l
+from portal.money import Money
 from portal.spreadsheets import csv_response
 from roles.forms import DayField
 from roles.managers import bp

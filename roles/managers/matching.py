@@ -9,14 +9,21 @@ from __future__ import annotations
 
 from flask import flash, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FloatField, HiddenField, IntegerField, SelectField, StringField
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 
 from portal import matching
 from portal.errors import DomainError
 from portal.htmx import redirect, render, wants_fragment
+from portal.i18n import lazy_gettext as _l
 from portal.inputs import MAX_ID
 from roles.forms import apply_domain_error, id_field
 from roles.managers import bp

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import request
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SearchField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -12,6 +11,7 @@ from wtforms.validators import Optional
 
 from portal import client_billing, i18n, matching, orders
 from portal.htmx import render
+from portal.i18n import lazy_gettext as _l
 from portal.inputs import page_number
 from roles import order_pages
 from roles.forms import DayField, id_value

@@ -6,16 +6,23 @@ from __future__ import annotations
 from flask import abort, flash, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from portal import matching, orders, people, quality, worker_billing
 from portal.errors import DomainError, NotFound
 from portal.htmx import redirect, render
+from portal.i18n import lazy_gettext as _l
 from portal.inputs import page_number
 from portal.money import Money
 from roles.forms import MoneyField, apply_domain_error, id_value

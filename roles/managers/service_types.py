@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import abort, flash, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -13,6 +12,7 @@ from wtforms.validators import DataRequired, Length
 from portal import orders
 from portal.errors import DomainError, NotFound
 from portal.htmx import redirect, render
+from portal.i18n import lazy_gettext as _l
 from roles.forms import MoneyField, apply_domain_error
 from roles.managers import bp
 

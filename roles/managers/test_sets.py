@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
@@ -12,6 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from portal import applicants, orders
 from portal.errors import DomainError, NotFound
 from portal.htmx import redirect, render
+from portal.i18n import lazy_gettext as _l
 from portal.inputs import whole_number
 from roles.forms import apply_domain_error, id_field, id_value
 from roles.managers import bp

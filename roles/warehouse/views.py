@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from flask import abort, flash, request, url_for
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal import orders, warehouse
 from portal.errors import DomainError, NotFound
 from portal.htmx import redirect, render, wants_fragment
+from portal.i18n import lazy_gettext as _l
 from portal.inputs import page_number
 from roles.warehouse import bp
 from roles.warehouse.forms import BoardFilterForm, KitActionForm
