@@ -73,8 +73,7 @@ def test_a_failed_order_says_nothing_about_a_price(client, login_as, app):
 
 
 def _badge(state: str) -> str:
-    return render_template_string('{% from "orders/_macros.html" import order_state with context %}'
-                                  "{{ order_state(state) }}", state=state, state_label=orders.state_label)
+    return render_template_string("{{ order_state(state) }}", state=state)
 
 
 def _colours(state: str) -> str | None:
