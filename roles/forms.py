@@ -7,16 +7,18 @@ from datetime import date
 
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import (
     DateField,
     EmailField,
     HiddenField,
     IntegerField,
     PasswordField,
-    SelectField,
     StringField,
     TextAreaField,
+    widgets,
 )
+from wtforms import SelectField as _WTFormsSelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -33,6 +35,36 @@ from portal.i18n import LANGUAGES
 from portal.i18n import lazy_gettext as _l
 from portal.inputs import MAX_ID, whole_number
 from portal.money import Money
+
+
+class _Select(widgets.Select):
+    """WTForms' select with its plain options written in one pass: WTForms builds each option
+    through html_params and looks up render_option's signature on every render (a tenth of a
+    list page with three filter selects). Same HTML; options with groups or their own
+    attributes still go through WTForms."""
+
+    def __call__(self, field, **kwargs):
+        choices = field.iter_choices()
+        if self.multiple or field.has_groups() or any(c.render_kw for c in choices):
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        flags = field.flags
+        for name in dir(flags):
+            if name in self.validation_attrs and name not in kwargs:
+                kwargs[name] = getattr(flags, name)
+        html = [f"<select {widgets.html_params(name=field.name, **kwargs)}>"]
+        for c in choices:
+            value = str(c.value) if isinstance(c.value, bool) else c.value
+            selected = "selected " if c.selected else ""
+            html.append(f'<option {selected}value="{escape(value)}">{escape(c.label or c.value)}</option>')
+        html.append("</select>")
+        return Markup("".join(html))
+
+
+class SelectField(_WTFormsSelectField):
+    """The portal's select: WTForms' own, rendered faster (``_Select``)."""
+
+    widget = _Select()
 
 
 def submission_key_field() -> HiddenField:

@@ -2,11 +2,11 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from portal.i18n import lazy_gettext as _l
-from roles.forms import email_field
+from roles.forms import SelectField, email_field
 
 
 class ApplyForm(FlaskForm):

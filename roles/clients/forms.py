@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import RadioField, StringField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -19,7 +19,7 @@ from wtforms.validators import (
 from portal import i18n, orders, timezones
 from portal.i18n import lazy_gettext as _l
 from portal.money import Money
-from roles.forms import DayField, id_value, submission_key_field
+from roles.forms import DayField, SelectField, id_value, submission_key_field
 
 HOURS = [SelectChoice(h, _l("%(num)s h", num=h)) for h in range(1, 9)]
 

@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField, TextAreaField
+from wtforms import SelectMultipleField, TextAreaField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -15,7 +15,7 @@ from portal.errors import DomainError, NotFound
 from portal.htmx import redirect, render
 from portal.i18n import lazy_gettext as _l
 from portal.inputs import page_number, query_int
-from roles.forms import apply_domain_error
+from roles.forms import SelectField, apply_domain_error
 from roles.managers import bp
 from roles.managers.forms import EmptyForm
 from roles.photos import photo_response

@@ -4,7 +4,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     IntegerField,
-    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -21,7 +20,7 @@ from wtforms.validators import (
 from portal import worker_billing
 from portal.i18n import lazy_gettext as _l
 from portal.money import Money
-from roles.forms import MoneyField, email_field, language_field, submission_key_field
+from roles.forms import MoneyField, SelectField, email_field, language_field, submission_key_field
 
 
 class SkillsFields:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import flash, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import FloatField, HiddenField, IntegerField, SelectField, StringField
+from wtforms import FloatField, HiddenField, IntegerField, StringField
 from wtforms.validators import (
     AnyOf,
     DataRequired,
@@ -25,7 +25,7 @@ from portal.errors import DomainError
 from portal.htmx import redirect, render, wants_fragment
 from portal.i18n import lazy_gettext as _l
 from portal.inputs import MAX_ID
-from roles.forms import apply_domain_error, id_field
+from roles.forms import SelectField, apply_domain_error, id_field
 from roles.managers import bp
 
 PAGE, FRAGMENT = "managers/matching.html", "managers/_pipeline.html"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
-from wtforms import SearchField, SelectField, StringField
+from wtforms import SearchField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
@@ -14,7 +14,7 @@ from portal.htmx import render
 from portal.i18n import lazy_gettext as _l
 from portal.inputs import page_number
 from roles import order_pages
-from roles.forms import DayField, id_value
+from roles.forms import DayField, SelectField, id_value
 from roles.managers import bp
 
 order_pages.install(bp)

@@ -8,7 +8,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -25,7 +25,7 @@ from portal.htmx import redirect, render
 from portal.i18n import lazy_gettext as _l
 from portal.inputs import page_number
 from portal.money import Money
-from roles.forms import MoneyField, apply_domain_error, id_value
+from roles.forms import MoneyField, SelectField, apply_domain_error, id_value
 from roles.managers import bp
 
 YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]

@@ -13,7 +13,6 @@ from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectField
 from wtforms.validators import InputRequired
 
 from portal import i18n, matching, orders, runs, timezones
@@ -21,7 +20,7 @@ from portal.errors import DomainError
 from portal.htmx import redirect, render, stop_polling
 from portal.i18n import lazy_gettext as _l
 from portal.inputs import page_number, query_int
-from roles.forms import DayField, apply_domain_error, id_value
+from roles.forms import DayField, SelectField, apply_domain_error, id_value
 from roles.managers import bp
 
 DEFAULT_DAYS = 30

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from portal import applicants, orders
@@ -13,7 +13,7 @@ from portal.errors import DomainError, NotFound
 from portal.htmx import redirect, render
 from portal.i18n import lazy_gettext as _l
 from portal.inputs import whole_number
-from roles.forms import apply_domain_error, id_field, id_value
+from roles.forms import SelectField, apply_domain_error, id_field, id_value
 from roles.managers import bp
 from roles.managers.applicants import Checkboxes
 from roles.managers.forms import EmptyForm

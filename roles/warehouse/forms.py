@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from portal import i18n, warehouse
 from portal.i18n import lazy_gettext as _l
-from roles.forms import DayField
+from roles.forms import DayField, SelectField
 
 
 class BoardFilterForm(FlaskForm):
