@@ -2,30 +2,29 @@
 
 They were Jinja macros imported ``with context``: the macro calls and the module rebuilt
 for every render were a fifth of a list page's template time (fifty rows, three cells each).
-As functions they write the same HTML, escaped by ``Markup.format``.
+As functions they write the same HTML, each value escaped (f-strings: ``Markup.format`` goes
+through string.Formatter, itself a seventh of the table).
 """
 
 from __future__ import annotations
 
 from flask import Flask
 from flask_babel import get_locale
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from portal import i18n, orders
-
-_STATE = Markup('<span class="badge badge-order badge-order-{}">{}</span>')
-_WHEN = Markup('<time datetime="{}">{}</time> – {}')
 
 
 def order_state(state: str) -> Markup:
     """The order's state as a badge, one colour per state (static/css/portal.css)."""
-    return _STATE.format(state, str(orders.state_label(state)))
+    return Markup(f'<span class="badge badge-order badge-order-{escape(state)}">'
+                  f"{escape(str(orders.state_label(state)))}</span>")
 
 
 def when(order) -> Markup:
     """When the order runs, in the reader's zone: its start's date and time, then its end's time."""
-    return _WHEN.format(order.starts_at.isoformat(), i18n.format_datetime(order.starts_at),
-                        i18n.format_time(order.ends_at))
+    return Markup(f'<time datetime="{escape(order.starts_at.isoformat())}">'
+                  f"{escape(i18n.format_datetime(order.starts_at))}</time> – {escape(i18n.format_time(order.ends_at))}")
 
 
 def service(order) -> str:
