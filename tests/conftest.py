@@ -153,6 +153,9 @@ def _clean_state(app):
     from roles.applicants.flood import limiter
 
     limiter.reset()  # rate-limit counts live outside the database (memory or Redis)
+    from portal.orders import forget_service_names
+
+    forget_service_names()  # kept per process; the tables are emptied below
     with app.app_context():
         _empty_tables()
     app.config["WTF_CSRF_ENABLED"] = False

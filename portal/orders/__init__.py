@@ -18,7 +18,8 @@ from portal.orders.queries import (
 from portal.orders.records import worker_record
 from portal.orders.rules import check_in_opens_at, kit_is_issued, no_show_deadline
 from portal.orders.service_types import (
-    MAX_BASE_PRICE, create_service_type, get_service_type, list_service_types, update_service_type,
+    MAX_BASE_PRICE, ServiceName, create_service_type, forget_service_names, get_service_type, list_service_types,
+    service_names, update_service_type,
 )
 from portal.orders.states import entry_label, state_label
 

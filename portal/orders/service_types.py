@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, object_session
 
 from portal import clock
 from portal.db import db, transaction
@@ -18,6 +22,65 @@ CODE = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
 # The most an order of a service may list at: past it is a typing slip, and a week's invoice
 # of many such orders still fits the money columns.
 MAX_BASE_PRICE = Money.cu(10_000)
+
+
+@dataclass(frozen=True)
+class ServiceName:
+    """What lists and filters show of a service: its id, code and names."""
+
+    id: int
+    code: str
+    name_en: str
+    name_ru: str
+    active: bool
+
+    def name(self, language) -> str:
+        return (self.name_ru if str(language).startswith("ru") else self.name_en) or self.name_en
+
+
+# The service names lists and filters show, kept per process: reading them was a statement on
+# every view of the orders, quality, applicants and warehouse lists (a sixteenth of each), and
+# they change when a manager edits a service, a few times a year. A change made in this process
+# is seen at once (the mapper events below); other processes see it within NAMES_SECONDS.
+NAMES_SECONDS = 10.0
+_names: tuple[float, tuple[ServiceName, ...]] | None = None
+_names_lock = threading.Lock()
+
+
+def service_names() -> tuple[ServiceName, ...]:
+    """Every service's id, code and names, by English name (read at most NAMES_SECONDS ago)."""
+    global _names
+    held = _names
+    if held is None or time.monotonic() - held[0] > NAMES_SECONDS:
+        with _names_lock:
+            rows = db.session.execute(select(
+                ServiceType.id, ServiceType.code, ServiceType.name_en, ServiceType.name_ru, ServiceType.active,
+            ).order_by(ServiceType.name_en)).all()
+            held = _names = (time.monotonic(), tuple(ServiceName(*row) for row in rows))
+    return held[1]
+
+
+def forget_service_names() -> None:
+    """The next ``service_names()`` reads them again (a service was added or changed)."""
+    global _names
+    _names = None
+
+
+def _service_changed(_mapper, _connection, target) -> None:
+    forget_service_names()
+    session = object_session(target)
+    if session is not None:  # and again once it is committed: a read in between saw the old names
+        session.info["service_names_changed"] = True
+
+
+for _change in ("after_insert", "after_update", "after_delete"):
+    event.listen(ServiceType, _change, _service_changed)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_after_commit(session) -> None:
+    if session.info.pop("service_names_changed", False):
+        forget_service_names()
 
 
 def list_service_types(active_only: bool = False) -> list[ServiceType]:

@@ -49,8 +49,8 @@ def _accept_form() -> AcceptForm:
     return form
 
 
-def _services() -> dict[int, orders.ServiceType]:
-    return {s.id: s for s in orders.list_service_types()}
+def _services() -> dict[int, orders.ServiceName]:
+    return {s.id: s for s in orders.service_names()}
 
 
 @bp.get("/applicants")

@@ -39,7 +39,7 @@ class OrderFilterForm(FlaskForm):
         self.state.choices = [SelectChoice("", _l("Any status"))] + [
             SelectChoice(s, orders.state_label(s)) for s in orders.STATES]
         self.service_type.choices = [SelectChoice("", _l("Any service"))] + [
-            SelectChoice(s.id, s.name(lang)) for s in orders.list_service_types()]
+            SelectChoice(s.id, s.name(lang)) for s in orders.service_names()]
 
     def filters(self) -> orders.OrderFilters:
         self.validate()  # a malformed date gets its message and is left out of the filter

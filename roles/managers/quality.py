@@ -111,7 +111,7 @@ def qc_reason(reason: str):
 @bp.get("/quality")
 def quality_queue():
     """Open cases, longest waiting first, with filters; the random check and the sampling rate."""
-    services = orders.list_service_types()
+    services = orders.service_names()
     form = QueueFilterForm(request.args)
     form.load_choices(services)
     cases = quality.case_queue(form.filters(), current_user.id, page_number())

@@ -22,7 +22,7 @@ from roles.warehouse.forms import BoardFilterForm, KitActionForm
 def _service_names() -> dict[str, str]:
     """Service names by code, in the viewer's language (one query for the whole board)."""
     lang = str(get_locale() or "en")
-    return {s.code: s.name(lang) for s in orders.list_service_types()}
+    return {s.code: s.name(lang) for s in orders.service_names()}
 
 
 @bp.get("/")

@@ -51,3 +51,24 @@ def test_a_price_past_the_upper_bound_gets_a_message_and_saves_nothing(client, l
     with pytest.raises(DomainError):
         orders.create_service_type("garden", "Garden", "Сад", base_price=orders.MAX_BASE_PRICE + Money(1))
     assert orders.create_service_type("garden", "Garden", "Сад", base_price=orders.MAX_BASE_PRICE).code == "garden"
+
+
+def _filter_options(client, path: str) -> str:
+    html = client.get(path).get_data(as_text=True)
+    start = html.index('name="service_type"')
+    return html[start:html.index("</select>", start)]
+
+
+@pytest.mark.parametrize("path", ["/manager/orders", "/manager/quality"])
+def test_the_lists_filters_show_a_service_added_or_renamed_at_once(client, login_as, db, path):
+    service = service_type(code="windows", name_en="Window washing")
+    login_as("manager")
+    assert "Window washing" in _filter_options(client, path)  # the names are now kept by this process
+
+    service_type(code="garden", name_en="Gardening")  # added behind the pages' back, as a test factory does
+    renamed = client.post(f"/manager/service-types/{service.id}", data={
+        "name_en": "Glass polishing", "name_ru": "Мытьё окон", "base_price": "100", "active": "y"})
+    assert renamed.status_code == 303
+
+    options = _filter_options(client, path)
+    assert "Gardening" in options and "Glass polishing" in options and "Window washing" not in options
