@@ -177,10 +177,11 @@ def _ping_after_idle(dbapi_connection, connection_record, connection_proxy) -> N
         return  # new, or back from a request a moment ago
     if not type(dbapi_connection).__module__.startswith("psycopg"):
         return  # SQLite is a file: nothing between here and it can go away
+    autocommit = dbapi_connection.autocommit  # an AUTOCOMMIT engine's connections stay so
     try:
         dbapi_connection.autocommit = True  # no transaction left open by the ping
         dbapi_connection.execute("SELECT 1")
-        dbapi_connection.autocommit = False
+        dbapi_connection.autocommit = autocommit
     except Exception as exc:  # noqa: BLE001 - any failure means this connection is no good
         # A restart drops every pooled connection: the pool replaces them all, not one per request.
         raise InvalidatePoolError("connection lost while idle in the pool") from exc
