@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, literal, select, text, update
+from sqlalchemy import Select, exists, func, literal, select, text, update
 
 from portal import clock, ledger
 from portal.client_billing.loyalty import loyalty_discount_percent, paid_total
@@ -174,8 +174,11 @@ def _lock_week(week_key: str, shared: bool) -> None:
 def upcoming(client_id: int) -> tuple[Money, int]:
     """What the client's next invoices hold so far: the total and the count of the charges
     whose week is not invoiced yet."""
-    total, count = db.session.execute(
-        select(func.coalesce(func.sum(Charge.amount_cents), 0), func.count())
-        .where(Charge.client_id == client_id, ~exists().where(on_its_invoice()))
-    ).one()
+    total, count = db.session.execute(upcoming_query(client_id)).one()
     return Money(int(total)), count
+
+
+def upcoming_query(client_id: int) -> Select:
+    """``upcoming`` as a statement of one row (``total`` in cents, ``count``)."""
+    return (select(func.coalesce(func.sum(Charge.amount_cents), 0).label("total"), func.count().label("count"))
+            .where(Charge.client_id == client_id, ~exists().where(on_its_invoice())))

@@ -37,3 +37,8 @@ def next_tier(paid_total: Money) -> tuple[int, Money] | None:
 def paid_total(client_id: int) -> Money:
     """What the client has paid on invoices: the payments credited to their ledger account."""
     return -ledger.balance(ledger.client_account(client_id), kind="payment")
+
+
+def paid_balance_query(client_id: int):
+    """The ledger balance ``paid_total`` negates, as a statement of one value in cents."""
+    return ledger.balance_query(ledger.client_account(client_id), kind="payment")

@@ -73,8 +73,12 @@ def remove_card(client_id: int) -> None:
 
 def may_book(client_id: int) -> bool:
     """False while an invoice of the client is unpaid after its last automatic try."""
-    return not db.session.scalar(
-        select(exists().where(Invoice.client_id == client_id, Invoice.state == "unpaid")))
+    return not db.session.scalar(select(unpaid_after_tries(client_id)))
+
+
+def unpaid_after_tries(client_id: int):
+    """Whether an invoice of the client is unpaid after its last automatic try (an EXISTS)."""
+    return exists().where(Invoice.client_id == client_id, Invoice.state == "unpaid")
 
 
 class UnpaidInvoice(DomainError):

@@ -9,14 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from portal import clock
-from portal.client_billing.charges import upcoming
+from portal.client_billing.charges import upcoming_query
 from portal.client_billing.loyalty import (
     loyalty_discount_percent,
     next_tier,
-    paid_total,
+    paid_balance_query,
 )
 from portal.client_billing.models import Charge, Invoice, PaymentCard
-from portal.client_billing.payments import card_of, may_book
+from portal.client_billing.payments import card_of, unpaid_after_tries
 from portal.client_billing.weeks import BILLING_WEEKS
 from portal.db import db
 from portal.errors import NotFound
@@ -41,12 +41,17 @@ class Statement:
 
 def statement(client_id: int, page: int = 1, per_page: int = 20) -> Statement:
     """Everything the client sees about their money, in a fixed number of queries."""
-    total_upcoming, count = upcoming(client_id)
-    paid = paid_total(client_id)
+    # The totals, the loyalty base and the booking block are one row: each was a round trip.
+    totals = upcoming_query(client_id).subquery()
+    upcoming_cents, count, unpaid, paid_balance = db.session.execute(select(
+        totals.c.total, totals.c.count, unpaid_after_tries(client_id),
+        paid_balance_query(client_id).scalar_subquery(),
+    )).one()
+    paid = -Money(int(paid_balance))  # as paid_total reads it: payments credit the client's account
     return Statement(
-        upcoming=total_upcoming, upcoming_count=count, paid_total=paid,
+        upcoming=Money(int(upcoming_cents)), upcoming_count=count, paid_total=paid,
         discount_percent=loyalty_discount_percent(paid), next_tier=next_tier(paid),
-        card=card_of(client_id), may_book=may_book(client_id),
+        card=card_of(client_id), may_book=not unpaid,
         invoices=invoices_of(client_id),
         # Each charge links to its invoice: the invoice id comes in the same query.
         charges=paginate(select(Charge).options(undefer(Charge.invoice_id)).where(Charge.client_id == client_id)

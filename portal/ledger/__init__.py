@@ -7,7 +7,7 @@ contexts move money in and out of the house bank through the same small interfac
 
 from portal.ledger.attempts import UNKNOWN_RETRY_AFTER, begin_try, end_try
 from portal.ledger.books import (
-    BANK, BONUSES, CORRECTIONS, DISCOUNTS, FINES, REVENUE, WORKER_COSTS, NewEntry, StatementLine, Unbalanced, balance, balances,
+    BANK, BONUSES, CORRECTIONS, DISCOUNTS, FINES, REVENUE, WORKER_COSTS, NewEntry, StatementLine, Unbalanced, balance, balance_query, balances,
     client_account, entry_amounts, post, post_many, total_of_all_postings, unbalanced_entries, worker_account,
 )
 from portal.ledger.models import Account, Entry, Posting
@@ -20,7 +20,7 @@ from portal.ledger.sql import insert_once, insert_select_once
 __all__ = [
     "BANK", "BONUSES", "CORRECTIONS", "DECLINED", "DISCOUNTS", "ERROR", "FINES", "REVENUE", "SUCCEEDED",
     "UNKNOWN_RETRY_AFTER", "WORKER_COSTS", "Account", "begin_try", "end_try", "Entry", "call_once", "Outcome", "OutcomeUnknown", "Posting", "Provider",
-    "NewEntry", "Sandbox", "StatementLine", "Unbalanced", "balance", "balances", "client_account", "entry_amounts",
+    "NewEntry", "Sandbox", "StatementLine", "Unbalanced", "balance", "balance_query", "balances", "client_account", "entry_amounts",
     "insert_once", "insert_select_once", "post", "post_many", "sandbox_token", "script_next_calls",
     "total_of_all_postings", "unbalanced_entries", "worker_account",
 ]

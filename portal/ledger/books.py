@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from portal import clock
 from portal.db import db, transaction
@@ -124,6 +124,11 @@ def _existing(codes: set[str]) -> dict[str, int]:
 
 def balance(code: str, kind: str | None = None, before: datetime | None = None) -> Money:
     """The sum of the account's postings (of entries of ``kind``, booked before ``before``)."""
+    return Money(int(db.session.scalar(balance_query(code, kind, before))))
+
+
+def balance_query(code: str, kind: str | None = None, before: datetime | None = None) -> Select:
+    """``balance`` as a statement of one value in cents, for a page that reads it with others."""
     query = (select(func.coalesce(func.sum(Posting.amount_cents), 0))
              .join(Account, Account.id == Posting.account_id).where(Account.code == code))
     if kind or before:
@@ -132,7 +137,7 @@ def balance(code: str, kind: str | None = None, before: datetime | None = None) 
         query = query.where(Entry.kind == kind)
     if before:
         query = query.where(Entry.booked_at < before)
-    return Money(int(db.session.scalar(query)))
+    return query
 
 
 def balances(codes: list[str]) -> dict[str, Money]:

@@ -25,12 +25,12 @@ from portal.orders.states import entry_label, state_label
 
 __all__ = [
     "ACTIVE_STATES", "BUSY_STATES", "FINAL_STATES", "MAX_BASE_PRICE", "STATES", "Estimate", "Feedback", "Order",
-    "OrderDetail", "OrderFilters", "OrderPhoto", "ServiceType", "TimelineEntry", "book_order",
+    "OrderDetail", "OrderFilters", "OrderPhoto", "ServiceName", "ServiceType", "TimelineEntry", "book_order",
     "can_see", "cancel_order", "count_orders", "matching_orders", "check_in", "check_in_opens_at", "client_orders",
     "create_service_type", "entry_label", "estimate", "expire_unmatched", "expire_unmatched_orders", "fail_no_show", "fail_no_shows",
-    "finish_order", "get_service_type", "kit_is_issued", "list_service_types", "match_order",
+    "finish_order", "forget_service_names", "get_service_type", "kit_is_issued", "list_service_types", "match_order",
     "no_show_deadline", "order_detail", "order_photo", "orders_by_id", "order_price", "overdue_order_ids", "people_names",
     "ProblemReport", "order_counts", "problem_reports", "recent_orders",
-    "rate_order", "rebook_order", "record_kit_issued", "report_problem", "search_orders", "state_label",
+    "rate_order", "rebook_order", "record_kit_issued", "report_problem", "search_orders", "service_names", "state_label",
     "update_service_type", "waiting_order_ids", "worker_orders", "worker_record",
 ]
