@@ -41,14 +41,16 @@ def _with_people(stmt: Select) -> Select:
     )
 
 
-def _listed(stmt: Select) -> Select:
+def _listed(stmt: Select, *, client: bool = True, worker: bool = True) -> Select:
     """What a row of an order list shows of its service and people: their names. Loading whole
-    people (and the worker's profile, with its JSON) for 25 rows was a fifth of a list page."""
-    return stmt.options(
-        joinedload(Order.service_type).load_only(ServiceType.name_en, ServiceType.name_ru),
-        joinedload(Order.client).load_only(User.name),
-        joinedload(Order.worker).load_only(User.name),
-    )
+    people (and the worker's profile, with its JSON) for 25 rows was a fifth of a list page.
+    A person's own list leaves themselves out (``client=False`` on a client's)."""
+    options = [joinedload(Order.service_type).load_only(ServiceType.name_en, ServiceType.name_ru)]
+    if client:
+        options.append(joinedload(Order.client).load_only(User.name))
+    if worker:
+        options.append(joinedload(Order.worker).load_only(User.name))
+    return stmt.options(*options)
 
 
 def _page(stmt: Select, page: int, per_page: int) -> Page:
@@ -66,9 +68,9 @@ def client_orders(client_id: int, page: int = 1, per_page: int = 10) -> OrderLis
     mine = Order.client_id == client_id
     active = list(db.session.scalars(_listed(
         select(Order).where(mine, Order.state.in_(ACTIVE_STATES))
-        .order_by(Order.starts_at, Order.id).limit(ACTIVE_LIMIT))))
+        .order_by(Order.starts_at, Order.id).limit(ACTIVE_LIMIT), client=False)))
     past = _page(_listed(select(Order).where(mine, Order.state.in_(FINAL_STATES))
-                              .order_by(Order.starts_at.desc(), Order.id.desc())), page, per_page)
+                              .order_by(Order.starts_at.desc(), Order.id.desc()), client=False), page, per_page)
     return OrderLists(active, past)
 
 
@@ -77,9 +79,9 @@ def worker_orders(worker_id: int, page: int = 1, per_page: int = 10) -> OrderLis
     mine = Order.worker_id == worker_id
     active = list(db.session.scalars(_listed(
         select(Order).where(mine, Order.state.in_(BUSY_STATES))
-        .order_by(Order.starts_at, Order.id).limit(ACTIVE_LIMIT))))
+        .order_by(Order.starts_at, Order.id).limit(ACTIVE_LIMIT), worker=False)))
     past = _page(_listed(select(Order).where(mine, Order.state.in_(FINAL_STATES))
-                              .order_by(Order.starts_at.desc(), Order.id.desc())), page, per_page)
+                              .order_by(Order.starts_at.desc(), Order.id.desc()), worker=False), page, per_page)
     return OrderLists(active, past)
 
 
