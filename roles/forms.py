@@ -44,7 +44,7 @@ class _Select(widgets.Select):
     attributes still go through WTForms."""
 
     def __call__(self, field, **kwargs):
-        choices = field.iter_choices()
+        choices = list(field.iter_choices())  # a list in WTForms 3.3; read twice below
         if self.multiple or field.has_groups() or any(c.render_kw for c in choices):
             return super().__call__(field, **kwargs)
         kwargs.setdefault("id", field.id)
