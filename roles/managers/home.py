@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from flask import url_for
 from flask_babel import ngettext
@@ -24,12 +25,12 @@ class Attention:
     urgent: bool = True  # a non-zero count is a problem (orders today are just information)
 
 
-def _attention(counted: dict[str, int]) -> list[Attention]:
+def _attention(counted: dict[str, int], today: date) -> list[Attention]:
     """What needs action now, each counted with the same filter its list uses."""
-    today = i18n.local_today().isoformat()
+    day = today.isoformat()
     return [Attention(label(counted[key]), counted[key], url, urgent) for key, label, url, urgent in (
         ("orders today", lambda n: ngettext("order today", "orders today", n),
-         url_for("managers.orders_list", date_from=today, date_to=today), False),
+         url_for("managers.orders_list", date_from=day, date_to=day), False),
         ("awaiting worker", lambda n: ngettext("order waiting for a worker", "orders waiting for a worker", n),
          url_for("managers.orders_list", state="awaiting_worker"), True),
         ("kits due", lambda n: ngettext("kit not ready for an order starting within 2 hours",
@@ -46,11 +47,10 @@ def _attention(counted: dict[str, int]) -> list[Attention]:
     )]
 
 
-def _overview_counts() -> dict[str, int]:
+def _overview_counts(today: date) -> dict[str, int]:
     """Every count on the overview in one statement: each was its own query, and the
     round trips were most of the page's time."""
     zone = i18n.display_zone()  # "today" and the list's dates are the manager's, as on the list
-    today = i18n.local_today()
     return capped_counts({
         "orders today": orders.matching_orders(orders.OrderFilters(date_from=today, date_to=today, time_zone=zone)),
         "awaiting worker": orders.matching_orders(orders.OrderFilters(state="awaiting_worker")),
@@ -66,10 +66,11 @@ def _overview_counts() -> dict[str, int]:
 @bp.get("/")
 def home():
     """The managers' overview: what needs action now, then people, emails and runs."""
-    counted = _overview_counts()
+    today = i18n.local_today()  # once: the count and its link name the same day
+    counted = _overview_counts(today)
     return render(
         "managers/home.html",
-        attention=_attention(counted),
+        attention=_attention(counted, today),
         counts={role: counted[f"role {role}"] for role in people.ROLES},
         email_counts={state: counted[f"email {state}"] for state in notifications.EMAIL_STATES
                       if counted[f"email {state}"]},
