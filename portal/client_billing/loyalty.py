@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from portal import ledger
+from portal.db import db
 from portal.money import Money
 
 FIRST_TIER = Money.cu(10_000)   # over this: 5 %
@@ -36,9 +37,15 @@ def next_tier(paid_total: Money) -> tuple[int, Money] | None:
 
 def paid_total(client_id: int) -> Money:
     """What the client has paid on invoices: the payments credited to their ledger account."""
-    return -ledger.balance(ledger.client_account(client_id), kind="payment")
+    return paid_from_balance(db.session.scalar(paid_balance_query(client_id)))
 
 
 def paid_balance_query(client_id: int):
-    """The ledger balance ``paid_total`` negates, as a statement of one value in cents."""
+    """The ledger balance behind ``paid_total``, as a statement of one value in cents (for a page
+    that reads it with others; ``paid_from_balance`` turns it into what was paid)."""
     return ledger.balance_query(ledger.client_account(client_id), kind="payment")
+
+
+def paid_from_balance(balance_cents: int) -> Money:
+    """Payments credit the client's account: what they paid is that balance, negated."""
+    return -Money(int(balance_cents))

@@ -14,6 +14,7 @@ from portal.client_billing.loyalty import (
     loyalty_discount_percent,
     next_tier,
     paid_balance_query,
+    paid_from_balance,
 )
 from portal.client_billing.models import Charge, Invoice, PaymentCard
 from portal.client_billing.payments import card_of, unpaid_after_tries
@@ -47,7 +48,7 @@ def statement(client_id: int, page: int = 1, per_page: int = 20) -> Statement:
         totals.c.total, totals.c.count, unpaid_after_tries(client_id),
         paid_balance_query(client_id).scalar_subquery(),
     )).one()
-    paid = -Money(int(paid_balance))  # as paid_total reads it: payments credit the client's account
+    paid = paid_from_balance(paid_balance)
     return Statement(
         upcoming=Money(int(upcoming_cents)), upcoming_count=count, paid_total=paid,
         discount_percent=loyalty_discount_percent(paid), next_tier=next_tier(paid),
