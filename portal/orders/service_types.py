@@ -7,7 +7,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import event, select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session, object_session
 
 from portal import clock
@@ -42,28 +42,28 @@ class ServiceName:
 # every view of the orders, quality, applicants and warehouse lists (a sixteenth of each), and
 # they change when a manager edits a service, a few times a year. A change made in this process
 # is seen at once (the mapper events below); other processes see it within NAMES_SECONDS.
+# Kept per database (engine), so two apps in one process never show each other's.
 NAMES_SECONDS = 10.0
-_names: tuple[float, tuple[ServiceName, ...]] | None = None
+_names: dict[Engine, tuple[float, tuple[ServiceName, ...]]] = {}
 _names_lock = threading.Lock()
 
 
 def service_names() -> tuple[ServiceName, ...]:
     """Every service's id, code and names, by English name (read at most NAMES_SECONDS ago)."""
-    global _names
-    held = _names
+    engine = db.engine
+    held = _names.get(engine)
     if held is None or time.monotonic() - held[0] > NAMES_SECONDS:
         with _names_lock:
             rows = db.session.execute(select(
                 ServiceType.id, ServiceType.code, ServiceType.name_en, ServiceType.name_ru, ServiceType.active,
             ).order_by(ServiceType.name_en)).all()
-            held = _names = (time.monotonic(), tuple(ServiceName(*row) for row in rows))
+            held = _names[engine] = (time.monotonic(), tuple(ServiceName(*row) for row in rows))
     return held[1]
 
 
 def forget_service_names() -> None:
     """The next ``service_names()`` reads them again (a service was added or changed)."""
-    global _names
-    _names = None
+    _names.clear()
 
 
 def _service_changed(_mapper, _connection, target) -> None:
