@@ -68,21 +68,17 @@ def at_least(n: int, exact: bool = True) -> str:
     return format_number(n) + ("" if exact else "+")
 
 
-def paginate(stmt: Select, page: int, per_page: int, *, scalars: bool = True, cap: int | None = None) -> Page:
+def paginate(stmt: Select, page: int, per_page: int, *, cap: int | None = None) -> Page:
     """Page ``page`` of ``stmt`` (already ordered) and how many rows follow it, in one statement
     whatever the list's length (the capped count rides on each row as an uncorrelated
     subquery, computed once: a second statement was a round trip and a tenth of a list page)."""
     cap = cap or COUNT_CAP
     page = max(page, 1)
     offset = (page - 1) * per_page
-    if scalars:
-        ahead_of_page = select(func.count()).select_from(_window(stmt.offset(offset), cap)).scalar_subquery()
-        rows = db.session.execute(_rows(stmt, per_page, offset).add_columns(ahead_of_page)).unique().all()
-        items = [row[0] for row in rows]
-        ahead = rows[0][1] if rows else 0  # no row from the offset on: none to count either
-    else:
-        items = list(db.session.execute(stmt.limit(per_page).offset(offset)))
-        ahead = capped_count(stmt.offset(offset), cap)
+    ahead_of_page = select(func.count()).select_from(_window(stmt.offset(offset), cap)).scalar_subquery()
+    rows = db.session.execute(_rows(stmt, per_page, offset).add_columns(ahead_of_page)).unique().all()
+    items = [row[0] for row in rows]
+    ahead = rows[0][1] if rows else 0  # no row from the offset on: none to count either
     # Nothing from here on (a page past the end): the total is not known, only that it is no more.
     exact = ahead <= cap and (ahead > 0 or page == 1)
     return Page(items, page, per_page, offset + min(ahead, cap), total_exact=exact)

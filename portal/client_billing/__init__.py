@@ -12,7 +12,7 @@ from portal.client_billing.loyalty import FIRST_TIER, loyalty_discount_percent, 
 from portal.client_billing.checks import problems
 from portal.client_billing.models import INVOICE_STATES, Charge, Invoice, PaymentAttempt, PaymentCard
 from portal.client_billing.queries import InvoiceLines, Statement, invoice_lines, invoices_of, order_charge, statement
-from portal.client_billing.reports import WeekRevenue, revenue_by_week, unpaid_invoice_count, unpaid_invoice_ids, unpaid_invoices
+from portal.client_billing.reports import WeekRevenue, revenue_by_week, unpaid_invoice_ids, unpaid_invoices
 from portal.client_billing.payments import (
     MAX_TRIES, TEST_CARDS, UnpaidInvoice, card_of, charge_new_invoice, charge_new_invoices, failure_label, may_book, pay_invoice,
     provider, record_outcome, remove_card, require_may_book, retries_due, save_card, unsettled_invoices,
@@ -26,7 +26,7 @@ __all__ = [
     "loyalty_discount_percent", "may_book", "next_tier", "order_charge", "paid_total", "pay_invoice", "provider",
     "record_outcome", "remove_card", "require_may_book", "retries_due", "save_card", "InvoiceLines", "Statement",
     "invoice_lines", "invoices_of", "statement", "upcoming",
-    "WeekRevenue", "revenue_by_week", "unpaid_invoice_count", "unpaid_invoice_ids", "unpaid_invoices",
+    "WeekRevenue", "revenue_by_week", "unpaid_invoice_ids", "unpaid_invoices",
     "charge_new_invoice", "charge_new_invoices", "credit_client", "line_key", "statement_charge",
     "oldest_uninvoiced_week", "week_invoices",
     "unsettled_invoices", "week_progress", "week_settled",

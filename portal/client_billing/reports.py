@@ -13,7 +13,6 @@ from sqlalchemy import Select, case, func, select
 from portal import people
 from portal.client_billing.models import Charge, Invoice, on_its_invoice
 from portal.db import db
-from portal.paging import capped_count
 from portal.money import Money
 
 
@@ -65,11 +64,6 @@ def unpaid_invoice_ids() -> Select:
     """The invoices the unpaid report lists, as a statement to count (a partial index holds
     exactly those invoices)."""
     return select(Invoice.id).where(_unpaid())
-
-
-def unpaid_invoice_count() -> int:
-    """How many invoices the unpaid report lists, up to the cap (one query)."""
-    return capped_count(unpaid_invoice_ids())
 
 
 def unpaid_invoices(limit: int = 500) -> list[UnpaidInvoice]:

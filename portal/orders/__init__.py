@@ -11,7 +11,7 @@ from portal.orders.operations import (
 )
 from portal.orders.pricing import Estimate, estimate, order_price
 from portal.orders.queries import (
-    OrderDetail, OrderFilters, ProblemReport, can_see, client_orders, count_orders, matching_orders, order_counts, order_detail,
+    OrderDetail, OrderFilters, ProblemReport, can_see, client_orders, matching_orders, order_counts, order_detail,
     order_photo, orders_by_id, people_names, problem_reports, recent_orders,
     search_orders, worker_orders,
 )
@@ -26,7 +26,7 @@ from portal.orders.states import entry_label, state_label
 __all__ = [
     "ACTIVE_STATES", "BUSY_STATES", "FINAL_STATES", "MAX_BASE_PRICE", "STATES", "Estimate", "Feedback", "Order",
     "OrderDetail", "OrderFilters", "OrderPhoto", "ServiceName", "ServiceType", "TimelineEntry", "book_order",
-    "can_see", "cancel_order", "count_orders", "matching_orders", "check_in", "check_in_opens_at", "client_orders",
+    "can_see", "cancel_order", "matching_orders", "check_in", "check_in_opens_at", "client_orders",
     "create_service_type", "entry_label", "estimate", "expire_unmatched", "expire_unmatched_orders", "fail_no_show", "fail_no_shows",
     "finish_order", "forget_service_names", "get_service_type", "kit_is_issued", "list_service_types", "match_order",
     "no_show_deadline", "order_detail", "order_photo", "orders_by_id", "order_price", "overdue_order_ids", "people_names",

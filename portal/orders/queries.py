@@ -25,7 +25,7 @@ from portal.orders.models import (
     ServiceType,
     TimelineEntry,
 )
-from portal.paging import Page, capped_count, paginate
+from portal.paging import Page, paginate
 from portal.people.models import User
 
 # The dashboard's and board's "now" lists are short by nature; a cap keeps them constant.
@@ -99,7 +99,9 @@ class OrderFilters:
     time_zone: ZoneInfo | None = None  # the dates' zone (the reader's); None: the portal's
 
 
-def _filtered(f: OrderFilters) -> Select:
+def matching_orders(f: OrderFilters) -> Select:
+    """The orders the managers' list shows with these filters, unordered: the list pages them,
+    the overview counts them (``paging.capped_counts``)."""
     stmt = select(Order)
     if f.state in STATES:
         stmt = stmt.where(Order.state == f.state)
@@ -132,18 +134,7 @@ def _filtered(f: OrderFilters) -> Select:
 
 def search_orders(f: OrderFilters, page: int = 1, per_page: int = 25):
     """Orders for managers: filter by state, dates, client, worker, service; search; newest start first."""
-    return _page(_listed(_filtered(f).order_by(Order.starts_at.desc(), Order.id.desc())), page, per_page)
-
-
-def matching_orders(f: OrderFilters) -> Select:
-    """The orders the managers' list shows with these filters, as a statement to count
-    (``paging.capped_counts`` counts several in one statement)."""
-    return _filtered(f)
-
-
-def count_orders(f: OrderFilters) -> int:
-    """How many orders the managers' list shows with these filters, up to the cap (one query)."""
-    return capped_count(matching_orders(f))
+    return _page(_listed(matching_orders(f).order_by(Order.starts_at.desc(), Order.id.desc())), page, per_page)
 
 
 @dataclass

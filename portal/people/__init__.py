@@ -22,7 +22,6 @@ from portal.people.accounts import (
     close_session,
     confirm_registration,
     active_accounts_by_role,
-    counts_by_role,
     create_manager,
     get_person,
     get_users,
@@ -53,7 +52,7 @@ from portal.people.photos import get_photo, worker_photo
 __all__ = [
     "DEMO_PASSWORD", "LANGUAGES", "MAX_PASSWORD", "MIN_PASSWORD", "REGISTRATION_LINK_HOURS", "ROLES", "STAFF_ROLES",
     "AccountDeactivated", "DEACTIVATED", "InvalidLogin", "LoginThrottled", "Photo", "User", "WorkerProfile", "add_worker",
-    "authenticate", "carry_sessions_over", "change_password", "close_session", "confirm_registration", "active_accounts_by_role", "counts_by_role", "create_manager",
+    "authenticate", "carry_sessions_over", "change_password", "close_session", "confirm_registration", "active_accounts_by_role", "create_manager",
     "demo_logins", "get_person", "get_photo", "get_user", "get_users", "invite_staff", "normalize_email",
     "open_session", "password_token_user", "pending_registration", "purge_expired", "register_client", "request_registration", "search_people",
     "session_deactivated", "session_user", "set_active", "set_skills", "set_language", "set_password_with_token", "update_profile",

@@ -24,7 +24,7 @@ from portal.events import publish
 from portal.i18n import lazy_gettext as _l
 from portal.i18n import lazy_ngettext
 from portal.images import reencode
-from portal.paging import capped_counts, paginate
+from portal.paging import paginate
 from portal.people.models import (
     LANGUAGES,
     ROLES,
@@ -591,11 +591,6 @@ def search_people(role: str | None, query: str, page: int, per_page: int = 25):
 def active_accounts_by_role() -> dict[str, Select]:
     """Each role's active accounts, as statements to count."""
     return {role: select(User.id).where(User.role == role, User.active.is_(True)) for role in ROLES}
-
-
-def counts_by_role() -> dict[str, int]:
-    """How many active accounts each role has, each counted up to the cap (one query)."""
-    return capped_counts(active_accounts_by_role())
 
 
 # --- one's own account ---------------------------------------------------------------

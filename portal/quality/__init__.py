@@ -14,14 +14,14 @@ from portal.quality.disputes import MAX_REASON, disputes_for, disputes_of, open_
 from portal.quality.models import DISPUTE_OUTCOMES, REASONS, Case, Cause, FinishedOrder
 from portal.quality.queries import (
     CauseReport, HypothesesReport, QueueFilters, case_queue, get_case, hypotheses_report,
-    open_case_count, open_cases, reason_label, worker_cases,
+    open_cases, reason_label, worker_cases,
 )
 
 __all__ = [
     "DISPUTE_OUTCOMES", "MAX_REASON", "disputes_for", "disputes_of", "open_dispute", "open_disputes_count", "resolve_dispute",
     "BAD_ENDS", "REASONS", "Case", "Cause", "CauseReport", "FinishedOrder", "HypothesesReport",
     "QueueFilters", "add_cause", "assign_case", "case_queue", "check_random_order", "close_case",
-    "get_case", "hypotheses_report", "list_causes", "open_case_count", "open_cases", "reason_label", "record_finished",
+    "get_case", "hypotheses_report", "list_causes", "open_cases", "reason_label", "record_finished",
     "record_problem", "sample_completed_orders", "sampling_percent", "set_cause_active",
     "set_sampling_percent", "worker_cases",
 ]

@@ -13,7 +13,7 @@ from portal.db import db
 from portal.errors import NotFound
 from portal.i18n import lazy_gettext as _l
 from portal.i18n import lazy_pgettext
-from portal.paging import capped_count, paginate
+from portal.paging import paginate
 from portal.quality.models import REASONS, Case, Cause
 
 REASON_LABELS = {
@@ -60,11 +60,6 @@ def case_queue(f: QueueFilters, viewer_id: int, page: int = 1, per_page: int = 2
 def open_cases() -> Select:
     """The cases waiting for a manager's result (the queue's default list), as a statement to count."""
     return select(Case.id).where(Case.state == "open")
-
-
-def open_case_count() -> int:
-    """How many cases wait for a manager's result, up to the cap."""
-    return capped_count(open_cases())
 
 
 def get_case(case_id: int) -> Case:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from portal import clock, timezones
 from portal.db import db
-from portal.paging import capped_count, paginate
+from portal.paging import paginate
 from portal.warehouse.models import KIT_STATES, WORKING_STATES, CookieRequest, Kit
 
 WORKING = "working"  # the board's default filter: kits staff still work on
@@ -30,7 +30,9 @@ class BoardFilters:
     time_zone: ZoneInfo | None = None  # the day's zone (the reader's); None: the portal's
 
 
-def _filtered(f: BoardFilters):
+def matching_kits(f: BoardFilters) -> Select:
+    """The kits the board shows with these filters, unordered: the board pages them, the
+    overview counts them."""
     stmt = select(Kit)
     if f.state in KIT_STATES:
         stmt = stmt.where(Kit.state == f.state)
@@ -46,18 +48,8 @@ def _filtered(f: BoardFilters):
 
 def board(f: BoardFilters, page: int = 1, per_page: int = 50):
     """Kits by pickup time (the order's start), soonest first, with their cookies."""
-    stmt = _filtered(f).options(joinedload(Kit.cookie)).order_by(Kit.starts_at, Kit.id)
+    stmt = matching_kits(f).options(joinedload(Kit.cookie)).order_by(Kit.starts_at, Kit.id)
     return paginate(stmt, page, per_page)
-
-
-def matching_kits(f: BoardFilters) -> Select:
-    """The kits the board shows with these filters, as a statement to count."""
-    return _filtered(f)
-
-
-def count_kits(f: BoardFilters) -> int:
-    """How many kits the board shows with these filters, up to the cap (one query)."""
-    return capped_count(matching_kits(f))
 
 
 def get_kit(kit_id: int) -> Kit | None:
