@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 
 from flask_babel import format_number
-from sqlalchemy import Select, func, inspect, literal, select, union_all
+from sqlalchemy import Integer, Select, bindparam, func, inspect, literal, select, union_all
 
 from portal.db import db
 
@@ -68,31 +68,63 @@ def at_least(n: int, exact: bool = True) -> str:
     return format_number(n) + ("" if exact else "+")
 
 
-def paginate(stmt: Select, page: int, per_page: int, *, cap: int | None = None) -> Page:
+def paginate(stmt: Select, page: int, per_page: int, *, cap: int | None = None, key=None,
+             params: dict | None = None) -> Page:
     """Page ``page`` of ``stmt`` (already ordered) and how many rows follow it, in one statement
     whatever the list's length (the capped count rides on each row as an uncorrelated
-    subquery, computed once: a second statement was a round trip and a tenth of a list page)."""
+    subquery, computed once: a second statement was a round trip and a tenth of a list page).
+
+    A list of one entity pages its objects; a list of columns pages its rows, and names the
+    column that identifies a row as ``key`` (deep pages find their keys first, see ``_rows``).
+    A statement built once, with bind ``params``, has its paged form built once too."""
     cap = cap or COUNT_CAP
     page = max(page, 1)
     offset = (page - 1) * per_page
-    ahead_of_page = select(func.count()).select_from(_window(stmt.offset(offset), cap)).scalar_subquery()
-    rows = db.session.execute(_rows(stmt, per_page, offset).add_columns(ahead_of_page)).unique().all()
-    items = [row[0] for row in rows]
-    ahead = rows[0][1] if rows else 0  # no row from the offset on: none to count either
+    shape = (stmt, cap, key, offset == 0)
+    paged = _kept.get(shape) if params is not None else None
+    if paged is None:
+        paged = _paged(stmt, cap, key, first=offset == 0)
+        if params is not None:
+            _kept[shape] = paged
+    one_entity = _entity(stmt) is not None
+    result = db.session.execute(paged, {**(params or {}), "page_offset": offset, "page_limit": per_page})
+    rows = (result.unique() if one_entity else result).all()  # an entity's joined loads repeat it
+    # A row of columns keeps its trailing count: rebuilding 25 rows without it costs more
+    # than the column nobody reads.
+    items = [row[0] for row in rows] if one_entity else rows
+    ahead = rows[0][-1] if rows else 0  # no row from the offset on: none to count either
     # Nothing from here on (a page past the end): the total is not known, only that it is no more.
     exact = ahead <= cap and (ahead > 0 or page == 1)
     return Page(items, page, per_page, offset + min(ahead, cap), total_exact=exact)
 
 
-def _rows(stmt: Select, limit: int, offset: int) -> Select:
-    """A page of one entity's rows. Past the first page the page's keys are found first, in
-    the list's order (an index's entries: skipping 975 rows costs no row and no join), then
-    only those rows are read with what they load: page 40 of the orders read 1 000 orders
-    with their people to keep 25."""
-    entity = stmt.column_descriptions[0].get("entity")
-    if not offset or entity is None or len(stmt.column_descriptions) > 1:
+# The paged form of each statement built once (a few per process: the homes' lists).
+_kept: dict[tuple, Select] = {}
+
+
+def _paged(stmt: Select, cap: int, key, *, first: bool) -> Select:
+    """``stmt``'s page at ``:page_offset`` (``:page_limit`` rows), each row with the count
+    of rows from the page's first on, up to ``cap + 1``."""
+    offset, limit = bindparam("page_offset", type_=Integer), bindparam("page_limit", type_=Integer)
+    ahead_of_page = select(func.count()).select_from(_window(stmt.offset(offset), cap)).scalar_subquery()
+    return _rows(stmt, limit, offset, key, first=first).add_columns(ahead_of_page.label("rows_ahead"))
+
+
+def _entity(stmt: Select):
+    """The entity a statement lists, when it lists exactly one (``select(Order)``)."""
+    descriptions = stmt.column_descriptions
+    return descriptions[0].get("entity") if len(descriptions) == 1 else None
+
+
+def _rows(stmt: Select, limit, offset, key=None, *, first: bool) -> Select:
+    """A page of rows. Past the first page the page's keys are found first, in the list's
+    order (an index's entries: skipping 975 rows costs no row and no join), then only those
+    rows are read with what they load: page 40 of the orders read 1 000 orders with their
+    people to keep 25."""
+    if key is None and (entity := _entity(stmt)) is not None:
+        key = inspect(entity).primary_key[0]
+    if first or key is None:
         return stmt.limit(limit).offset(offset)
-    key = inspect(entity).primary_key[0]
     keys = stmt.with_only_columns(key).limit(limit).offset(offset).subquery()
     return stmt.join(keys, key == keys.c[key.name])
 
@@ -110,13 +142,17 @@ def _window(stmt: Select, cap: int):
 
 def capped_counts(stmts: dict[str, Select], cap: int | None = None) -> dict[str, int]:
     """``capped_count`` of each statement, in one statement (a count per state, per role)."""
-    cap = cap or COUNT_CAP
     if not stmts:
         return {}
-    parts = []
-    for key, stmt in stmts.items():
-        parts.append(select(literal(key), func.count()).select_from(_window(stmt, cap)))
-    return dict(db.session.execute(union_all(*parts)).tuples().all())
+    return dict(db.session.execute(counts_statement(stmts, cap)).tuples().all())
+
+
+def counts_statement(stmts: dict[str, Select], cap: int | None = None):
+    """The statement ``capped_counts`` runs: ``(key, count)`` rows. A page that counts the same
+    things on every view builds it once, with bind parameters, and runs it with their values."""
+    cap = cap or COUNT_CAP
+    return union_all(*(select(literal(key), func.count()).select_from(_window(stmt, cap))
+                       for key, stmt in stmts.items()))
 
 
 def capped(n: int) -> str:

@@ -28,8 +28,8 @@ def when(order) -> Markup:
 
 
 def service(order) -> str:
-    """The order's service in the reader's language."""
-    return order.service_type.name(str(get_locale()))
+    """The order's service in the reader's language (an order or a row of an order list)."""
+    return orders.service_name(order.service_type_id, str(get_locale()))
 
 
 def init_app(app: Flask) -> None:

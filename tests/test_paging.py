@@ -64,3 +64,18 @@ def test_every_page_holds_the_rows_the_lists_order_puts_there(db):
     plain = [u.id for u in db.session.scalars(listed)]
     walked = [u.id for page in (1, 2, 3, 4) for u in paging.paginate(listed, page, 5).items]
     assert walked == plain and len(plain) == 17
+
+
+def test_two_clients_homes_each_list_their_own_orders(client, login_as, db):
+    """The homes' lists are built once and kept, the person a parameter: the second person's
+    page must not be the first one's."""
+    from tests.portal.orders.factories import book, service_type
+
+    first = login_as("client")
+    book(client=first, service=service_type(name_en="Window washing"))
+    assert "Window washing" in client.get("/client/").get_data(as_text=True)
+    client.post("/logout")
+    second = login_as("client")
+    book(client=second, service=service_type(name_en="Gardening"))
+    html = client.get("/client/").get_data(as_text=True)
+    assert "Gardening" in html and "Window washing" not in html

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from portal import timezones
@@ -41,48 +41,74 @@ def _with_people(stmt: Select) -> Select:
     )
 
 
-def _listed(stmt: Select, *, client: bool = True, worker: bool = True) -> Select:
-    """What a row of an order list shows of its service and people: their names. Loading whole
-    people (and the worker's profile, with its JSON) for 25 rows was a fifth of a list page.
-    A person's own list leaves themselves out (``client=False`` on a client's)."""
-    options = [joinedload(Order.service_type).load_only(ServiceType.name_en, ServiceType.name_ru)]
+# Who an order list names: the client and the worker, each by name.
+_CLIENT, _WORKER = aliased(User, name="client"), aliased(User, name="worker")
+# What a row of an order list shows of the order itself (the service by id: its names are
+# kept per process, ``service_names``).
+_ROW = (Order.id, Order.state, Order.starts_at, Order.ends_at, Order.address, Order.description,
+        Order.price_cents, Order.client_id, Order.worker_id, Order.service_type_id)
+
+
+def _listed(stmt: Select, *also, client: bool = True, worker: bool = True) -> Select:
+    """The rows of an order list: the columns a row shows and the people's names
+    (``client_name``, ``worker_name``; None for no worker yet). Rows, not orders: loading
+    orders with their service and people through the ORM was a third of a list page.
+    A person's own list leaves themselves out (``client=False`` on a client's); ``also``
+    are further columns a list shows."""
+    columns = [*_ROW, *also]
     if client:
-        options.append(joinedload(Order.client).load_only(User.name))
+        columns.append(_CLIENT.name.label("client_name"))
     if worker:
-        options.append(joinedload(Order.worker).load_only(User.name))
-    return stmt.options(*options)
+        columns.append(_WORKER.name.label("worker_name"))
+    rows = stmt.with_only_columns(*columns)
+    # Outer joins, though every order has a client: a deep page's key lookup (paging._rows)
+    # selects no name, and PostgreSQL drops an outer join whose columns nobody reads.
+    if client:
+        rows = rows.outerjoin(_CLIENT, _CLIENT.id == Order.client_id)
+    if worker:
+        rows = rows.outerjoin(_WORKER, _WORKER.id == Order.worker_id)
+    return rows
 
 
 def _page(stmt: Select, page: int, per_page: int) -> Page:
-    return paginate(stmt, page, per_page)
+    return paginate(stmt, page, per_page, key=Order.id)
 
 
 @dataclass
 class OrderLists:
-    active: list[Order]
-    past: Page  # final orders
+    active: list  # rows of ``_listed``
+    past: Page  # final orders, rows of ``_listed``
+
+
+def _own_lists(mine, now_states: tuple[str, ...], **leave_out: bool) -> tuple[Select, Select]:
+    """A person's two lists, built once with the person as ``:person``: building them and
+    their cache keys again on every view was a tenth of a home page."""
+    active = _listed(select(Order).where(mine, Order.state.in_(now_states))
+                     .order_by(Order.starts_at, Order.id).limit(ACTIVE_LIMIT), **leave_out)
+    past = _listed(select(Order).where(mine, Order.state.in_(FINAL_STATES))
+                   .order_by(Order.starts_at.desc(), Order.id.desc()), **leave_out)
+    return active, past
+
+
+_CLIENT_LISTS = _own_lists(Order.client_id == bindparam("person"), ACTIVE_STATES, client=False)
+_WORKER_LISTS = _own_lists(Order.worker_id == bindparam("person"), BUSY_STATES, worker=False)
+
+
+def _own(lists: tuple[Select, Select], person_id: int, page: int, per_page: int) -> OrderLists:
+    active, past = lists
+    person = {"person": person_id}
+    return OrderLists(db.session.execute(active, person).all(),
+                      paginate(past, page, per_page, key=Order.id, params=person))
 
 
 def client_orders(client_id: int, page: int = 1, per_page: int = 10) -> OrderLists:
     """CL-1: upcoming and in-progress orders, then past ones (paginated)."""
-    mine = Order.client_id == client_id
-    active = list(db.session.scalars(_listed(
-        select(Order).where(mine, Order.state.in_(ACTIVE_STATES))
-        .order_by(Order.starts_at, Order.id).limit(ACTIVE_LIMIT), client=False)))
-    past = _page(_listed(select(Order).where(mine, Order.state.in_(FINAL_STATES))
-                              .order_by(Order.starts_at.desc(), Order.id.desc()), client=False), page, per_page)
-    return OrderLists(active, past)
+    return _own(_CLIENT_LISTS, client_id, page, per_page)
 
 
 def worker_orders(worker_id: int, page: int = 1, per_page: int = 10) -> OrderLists:
     """WK-1: the worker's active orders, then completed, cancelled and failed ones (paginated)."""
-    mine = Order.worker_id == worker_id
-    active = list(db.session.scalars(_listed(
-        select(Order).where(mine, Order.state.in_(BUSY_STATES))
-        .order_by(Order.starts_at, Order.id).limit(ACTIVE_LIMIT), worker=False)))
-    past = _page(_listed(select(Order).where(mine, Order.state.in_(FINAL_STATES))
-                              .order_by(Order.starts_at.desc(), Order.id.desc()), worker=False), page, per_page)
-    return OrderLists(active, past)
+    return _own(_WORKER_LISTS, worker_id, page, per_page)
 
 
 @dataclass
@@ -130,6 +156,13 @@ def matching_orders(f: OrderFilters) -> Select:
             conditions.append(Order.id == number)
         stmt = stmt.where(or_(*conditions))
     return stmt
+
+
+def starting_between(start, end) -> Select:
+    """Orders starting in [start, end), unordered, as a statement to count: the managers' list
+    with ``date_from`` and ``date_to`` (``timezones.day_range`` of those days). Either bound may
+    be a bind parameter."""
+    return select(Order).where(Order.starts_at >= start, Order.starts_at < end)
 
 
 def search_orders(f: OrderFilters, page: int = 1, per_page: int = 25):
@@ -184,20 +217,25 @@ def order_photo(order_id: int, kind: str, viewer: User) -> OrderPhoto:
 
 
 
+# Built once: pages of other contexts ask for these on every view.
+_ORDERS_BY_ID = (select(Order).options(joinedload(Order.service_type))
+                 .where(Order.id.in_(bindparam("ids", expanding=True))))
+_NAMES_BY_ID = select(User.id, User.name).where(User.id.in_(bindparam("ids", expanding=True)))
+
+
 def orders_by_id(order_ids: list[int]) -> dict[int, Order]:
     """The given orders with their service type, in one query (for pages of other contexts that
     list orders by id: invoice lines, betting books); ids of no order are left out."""
     if not order_ids:
         return {}
-    return {o.id: o for o in db.session.scalars(
-        select(Order).options(joinedload(Order.service_type)).where(Order.id.in_(order_ids)))}
+    return {o.id: o for o in db.session.scalars(_ORDERS_BY_ID, {"ids": list(order_ids)})}
 
 
 def people_names(user_ids: list[int]) -> dict[int, str]:
     """Names of the given accounts in one query (matching's explanation speaks in ids)."""
     if not user_ids:
         return {}
-    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all())
+    return dict(db.session.execute(_NAMES_BY_ID, {"ids": list(user_ids)}).all())
 
 
 # --- a person's record (the managers' page of one client or worker) -----------------------
@@ -208,16 +246,16 @@ def order_counts(*, client_id: int | None = None, worker_id: int | None = None) 
     return dict(db.session.execute(select(Order.state, func.count()).where(mine).group_by(Order.state)).all())
 
 
-def recent_orders(*, client_id: int | None = None, worker_id: int | None = None, limit: int = 10) -> list[Order]:
-    """One person's latest orders by start, any state, with their people and service type."""
+def recent_orders(*, client_id: int | None = None, worker_id: int | None = None, limit: int = 10) -> list:
+    """One person's latest orders by start, any state (rows of ``_listed``)."""
     mine = Order.client_id == client_id if client_id is not None else Order.worker_id == worker_id
-    return list(db.session.scalars(_listed(select(Order).where(mine))
-                                   .order_by(Order.starts_at.desc(), Order.id.desc()).limit(limit)).unique())
+    return db.session.execute(_listed(select(Order).where(mine))
+                              .order_by(Order.starts_at.desc(), Order.id.desc()).limit(limit)).all()
 
 
 @dataclass(frozen=True)
 class ProblemReport:
-    order: Order
+    order: object  # a row of ``_listed``
     comment: str
     reported_at: object  # an aware datetime
 
@@ -227,7 +265,8 @@ def problem_reports(*, client_id: int | None = None, worker_id: int | None = Non
     """The latest problems a client reported, or that were reported about a worker's orders."""
     mine = Order.client_id == client_id if client_id is not None else Order.worker_id == worker_id
     rows = db.session.execute(
-        _listed(select(Order, Feedback).join(Feedback, Feedback.order_id == Order.id))
+        _listed(select(Order).join(Feedback, Feedback.order_id == Order.id),
+                Feedback.comment, Feedback.created_at.label("reported_at"))
         .where(mine, Feedback.kind == "problem")
-        .order_by(Feedback.created_at.desc(), Order.id.desc()).limit(limit)).unique().all()
-    return [ProblemReport(row.Order, row.Feedback.comment, row.Feedback.created_at) for row in rows]
+        .order_by(Feedback.created_at.desc(), Order.id.desc()).limit(limit)).all()
+    return [ProblemReport(row, row.comment, row.reported_at) for row in rows]

@@ -44,12 +44,11 @@ class ServiceName:
 # is seen at once (the mapper events below); other processes see it within NAMES_SECONDS.
 # Kept per database (engine), so two apps in one process never show each other's.
 NAMES_SECONDS = 10.0
-_names: dict[Engine, tuple[float, tuple[ServiceName, ...]]] = {}
+_names: dict[Engine, tuple[float, tuple[ServiceName, ...], dict[int, ServiceName]]] = {}
 _names_lock = threading.Lock()
 
 
-def service_names() -> tuple[ServiceName, ...]:
-    """Every service's id, code and names, by English name (read at most NAMES_SECONDS ago)."""
+def _held() -> tuple[float, tuple[ServiceName, ...], dict[int, ServiceName]]:
     engine = db.engine
     held = _names.get(engine)
     if held is None or time.monotonic() - held[0] > NAMES_SECONDS:
@@ -57,8 +56,24 @@ def service_names() -> tuple[ServiceName, ...]:
             rows = db.session.execute(select(
                 ServiceType.id, ServiceType.code, ServiceType.name_en, ServiceType.name_ru, ServiceType.active,
             ).order_by(ServiceType.name_en)).all()
-            held = _names[engine] = (time.monotonic(), tuple(ServiceName(*row) for row in rows))
-    return held[1]
+            names = tuple(ServiceName(*row) for row in rows)
+            held = _names[engine] = (time.monotonic(), names, {name.id: name for name in names})
+    return held
+
+
+def service_names() -> tuple[ServiceName, ...]:
+    """Every service's id, code and names, by English name (read at most NAMES_SECONDS ago)."""
+    return _held()[1]
+
+
+def service_name(service_type_id: int, language) -> str:
+    """One service's name in ``language`` (what an order's row shows). A service added in
+    another process within NAMES_SECONDS is not kept yet: the names are read again, once."""
+    name = _held()[2].get(service_type_id)
+    if name is None:
+        forget_service_names()
+        name = _held()[2].get(service_type_id)
+    return name.name(language) if name is not None else ""
 
 
 def forget_service_names() -> None:

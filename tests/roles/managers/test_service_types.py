@@ -1,6 +1,6 @@
 import pytest
 
-from portal import orders
+from portal import clock, orders
 from portal.errors import DomainError
 from portal.money import Money
 from tests.portal.orders.factories import service_type
@@ -72,3 +72,24 @@ def test_the_lists_filters_show_a_service_added_or_renamed_at_once(client, login
 
     options = _filter_options(client, path)
     assert "Gardening" in options and "Glass polishing" in options and "Window washing" not in options
+
+
+def test_an_order_of_a_service_another_process_added_shows_its_name(client, login_as, db):
+    """Another process's new service reaches this one by no event: a row naming it reads the
+    kept names again rather than showing a blank."""
+    from sqlalchemy import insert
+
+    from tests.portal.orders.factories import book
+
+    login_as("manager")
+    book(service=service_type(name_en="Window washing"))
+    assert "Window washing" in client.get("/manager/orders").get_data(as_text=True)  # names now kept
+
+    new_id = db.session.execute(insert(orders.ServiceType).values(  # Core: no ORM event fires
+        code="garden", name_en="Gardening", name_ru="Сад", description_en="", description_ru="",
+        base_price_cents=10_000, active=True, created_at=clock.now()).returning(orders.ServiceType.id)).scalar_one()
+    db.session.commit()
+    book(service=orders.get_service_type(new_id))
+
+    html = client.get("/manager/orders").get_data(as_text=True)
+    assert "Gardening" in html and "Window washing" in html
