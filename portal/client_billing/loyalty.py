@@ -37,13 +37,14 @@ def next_tier(paid_total: Money) -> tuple[int, Money] | None:
 
 def paid_total(client_id: int) -> Money:
     """What the client has paid on invoices: the payments credited to their ledger account."""
-    return paid_from_balance(db.session.scalar(paid_balance_query(client_id)))
+    return paid_from_balance(db.session.scalar(paid_balance_query(ledger.client_account(client_id))))
 
 
-def paid_balance_query(client_id: int):
+def paid_balance_query(account):
     """The ledger balance behind ``paid_total``, as a statement of one value in cents (for a page
-    that reads it with others; ``paid_from_balance`` turns it into what was paid)."""
-    return ledger.balance_query(ledger.client_account(client_id), kind="payment")
+    that reads it with others; ``paid_from_balance`` turns it into what was paid). ``account``:
+    the client's ledger account (``ledger.client_account``), or a bind parameter for it."""
+    return ledger.balance_query(account, kind="payment")
 
 
 def paid_from_balance(balance_cents: int) -> Money:

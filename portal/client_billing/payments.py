@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, bindparam, case, exists, func, or_, select
 
 from portal import clock, ledger, notifications, people
 from portal.client_billing.models import Invoice, PaymentAttempt, PaymentCard
@@ -58,8 +58,11 @@ def save_card(client_id: int, number: str) -> PaymentCard:
     return card
 
 
+_CARD = select(PaymentCard).where(PaymentCard.client_id == bindparam("client"))  # built once: every billing view
+
+
 def card_of(client_id: int) -> PaymentCard | None:
-    return db.session.scalar(select(PaymentCard).where(PaymentCard.client_id == client_id))
+    return db.session.scalar(_CARD, {"client": client_id})
 
 
 def remove_card(client_id: int) -> None:
