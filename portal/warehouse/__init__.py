@@ -14,15 +14,15 @@ from portal.warehouse.operations import (
     request_cookie, start_assembling,
 )
 from portal.warehouse.queries import (
-    DUE_SOON, WORKING, BoardFilters, KitStatus, Pickups, board, matching_kits, get_kit, kit_issued, kit_status,
-    kit_statuses, pickups_of,
+    DUE_SOON, WORKING, BoardFilters, KitStatus, Pickups, board, due_soon_cutoff, get_kit, kit_issued, kit_status,
+    kit_statuses, kits_due_before, matching_kits, pickups_of,
 )
 from portal.warehouse.states import cookie_state_label, kit_state_label
 
 __all__ = [
     "COOKIE_STATES", "DUE_SOON", "KIT_STATES", "WORKING", "WORKING_STATES", "Bakery", "BakeryUnavailable",
     "BoardFilters", "CookieFor", "CookieRequest", "Kit", "KitStatus", "SandboxBakery", "board",
-    "cancel_kit", "chase_cookies", "matching_kits", "configured_bakery", "cookie_state_label", "email_pickup",
+    "cancel_kit", "chase_cookies", "due_soon_cutoff", "kits_due_before", "matching_kits", "configured_bakery", "cookie_state_label", "email_pickup",
     "get_kit", "issue_kit", "kit_issued", "kit_state_label", "kit_status", "kit_statuses",
     "mark_cookie_received", "mark_ready", "open_kit", "Pickups", "pickups_of", "request_cookie", "start_assembling",
 ]

@@ -39,11 +39,22 @@ def matching_kits(f: BoardFilters) -> Select:
     elif f.state == WORKING:
         stmt = stmt.where(Kit.state.in_(WORKING_STATES))
     elif f.state == DUE_SOON:
-        stmt = stmt.where(Kit.state.in_(NOT_READY_STATES), Kit.starts_at < clock.now() + DUE_SOON_WITHIN)
+        stmt = kits_due_before(due_soon_cutoff())
     if f.day:
         start, end = timezones.day_range(f.day, f.day, f.time_zone or timezones.business_zone())
         stmt = stmt.where(Kit.starts_at >= start, Kit.starts_at < end)
     return stmt
+
+
+def due_soon_cutoff() -> datetime:
+    """A kit not ready for an order starting before this is due soon (DUE_SOON)."""
+    return clock.now() + DUE_SOON_WITHIN
+
+
+def kits_due_before(moment) -> Select:
+    """Kits not ready for orders starting before ``moment`` (a bind parameter, or
+    ``due_soon_cutoff()`` for the DUE_SOON list), unordered."""
+    return select(Kit).where(Kit.state.in_(NOT_READY_STATES), Kit.starts_at < moment)
 
 
 def board(f: BoardFilters, page: int = 1, per_page: int = 50):

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from flask import url_for
 from flask_babel import ngettext
+from sqlalchemy import bindparam
 
-from portal import client_billing, events, i18n, notifications, orders, people, quality, runs, warehouse
+from portal import client_billing, events, i18n, notifications, orders, people, quality, runs, timezones, warehouse
+from portal.db import db
 from portal.htmx import render
-from portal.paging import capped_counts
+from portal.paging import counts_statement
 from roles.managers import bp
 from roles.managers.runs import resend_cutoff
 
@@ -47,20 +50,31 @@ def _attention(counted: dict[str, int], today: date) -> list[Attention]:
     )]
 
 
-def _overview_counts(today: date) -> dict[str, int]:
-    """Every count on the overview in one statement: each was its own query, and the
-    round trips were most of the page's time."""
-    zone = i18n.display_zone()  # "today" and the list's dates are the manager's, as on the list
-    return capped_counts({
-        "orders today": orders.matching_orders(orders.OrderFilters(date_from=today, date_to=today, time_zone=zone)),
+@cache
+def _overview_statement():
+    """Every count on the overview in one statement: each was its own query, and the round
+    trips were most of the page's time. Built once, with today's bounds and the two cut-offs
+    as parameters: building its twenty parts on every view was a quarter of the page."""
+    return counts_statement({
+        # The same orders as the list's date_from = date_to = today (``_attention``'s link).
+        "orders today": orders.starting_between(bindparam("day_start"), bindparam("day_end")),
         "awaiting worker": orders.matching_orders(orders.OrderFilters(state="awaiting_worker")),
-        "kits due": warehouse.matching_kits(warehouse.BoardFilters(state=warehouse.DUE_SOON)),
+        "kits due": warehouse.kits_due_before(bindparam("kits_due_before")),
         "open cases": quality.open_cases(),
         "unpaid invoices": client_billing.unpaid_invoice_ids(),
-        "unconfirmed events": events.unconfirmed_events(resend_cutoff()),
+        "unconfirmed events": events.unconfirmed_events(bindparam("events_before")),
         **{f"email {state}": stmt for state, stmt in notifications.emails_by_state().items()},
         **{f"role {role}": stmt for role, stmt in people.active_accounts_by_role().items()},
     })
+
+
+def _overview_counts(today: date) -> dict[str, int]:
+    # "today" and the list's dates are the manager's, as on the list
+    day_start, day_end = timezones.day_range(today, today, i18n.display_zone())
+    return dict(db.session.execute(_overview_statement(), {
+        "day_start": day_start, "day_end": day_end,
+        "kits_due_before": warehouse.due_soon_cutoff(), "events_before": resend_cutoff(),
+    }).tuples().all())
 
 
 @bp.get("/")
