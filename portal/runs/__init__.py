@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Iterator
 
 from flask import current_app
-from sqlalchemy import and_, case, exists, or_, select, update
+from sqlalchemy import and_, bindparam, case, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock
@@ -307,8 +307,11 @@ def executing(run_id: int, in_order: bool = False) -> Iterator[Execution | None]
         _hand_on_next(execution.kind, execution.period_key)
 
 
+_RECENT = select(JobRun).order_by(JobRun.id.desc()).limit(bindparam("limit"))  # built once: three pages ask
+
+
 def recent_runs(limit: int = 20) -> list[JobRun]:
-    return list(db.session.scalars(select(JobRun).order_by(JobRun.id.desc()).limit(limit)))
+    return list(db.session.scalars(_RECENT, {"limit": limit}))
 
 
 def runs_by_id(run_ids: list[int | None]) -> list[JobRun]:
