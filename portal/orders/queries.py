@@ -22,7 +22,6 @@ from portal.orders.models import (
     Feedback,
     Order,
     OrderPhoto,
-    ServiceType,
     TimelineEntry,
 )
 from portal.paging import Page, paginate
