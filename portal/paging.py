@@ -106,7 +106,12 @@ def _paged(stmt: Select, cap: int, key, *, first: bool) -> Select:
     """``stmt``'s page at ``:page_offset`` (``:page_limit`` rows), each row with the count
     of rows from the page's first on, up to ``cap + 1``."""
     offset, limit = bindparam("page_offset", type_=Integer), bindparam("page_limit", type_=Integer)
-    ahead_of_page = select(func.count()).select_from(_window(stmt.offset(offset), cap)).scalar_subquery()
+    if key is None and (entity := _entity(stmt)) is not None:
+        key = inspect(entity).primary_key[0]
+    # Counted by key alone: the names a list joins in are not read, so PostgreSQL drops those
+    # joins and counts from an index.
+    counted = stmt if key is None else stmt.with_only_columns(key)
+    ahead_of_page = select(func.count()).select_from(_window(counted.offset(offset), cap)).scalar_subquery()
     return _rows(stmt, limit, offset, key, first=first).add_columns(ahead_of_page.label("rows_ahead"))
 
 
@@ -116,13 +121,11 @@ def _entity(stmt: Select):
     return descriptions[0].get("entity") if len(descriptions) == 1 else None
 
 
-def _rows(stmt: Select, limit, offset, key=None, *, first: bool) -> Select:
+def _rows(stmt: Select, limit, offset, key, *, first: bool) -> Select:
     """A page of rows. Past the first page the page's keys are found first, in the list's
     order (an index's entries: skipping 975 rows costs no row and no join), then only those
     rows are read with what they load: page 40 of the orders read 1 000 orders with their
     people to keep 25."""
-    if key is None and (entity := _entity(stmt)) is not None:
-        key = inspect(entity).primary_key[0]
     if first or key is None:
         return stmt.limit(limit).offset(offset)
     keys = stmt.with_only_columns(key).limit(limit).offset(offset).subquery()

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy import ScalarSelect, Select, bindparam, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from portal import timezones
@@ -40,12 +40,21 @@ def _with_people(stmt: Select) -> Select:
     )
 
 
-# Who an order list names: the client and the worker, each by name.
-_CLIENT, _WORKER = aliased(User, name="client"), aliased(User, name="worker")
 # What a row of an order list shows of the order itself (the service by id: its names are
 # kept per process, ``service_names``).
 _ROW = (Order.id, Order.state, Order.starts_at, Order.ends_at, Order.address, Order.description,
         Order.price_cents, Order.client_id, Order.worker_id, Order.service_type_id)
+
+
+def _name_of(person_id) -> ScalarSelect:
+    return select(User.name).where(User.id == person_id).scalar_subquery()
+
+
+# The people a row names, each a lookup by key per row shown. Not joins: a list's count and a
+# deep page's key lookup select the key alone, and PostgreSQL counts from an index only when
+# no join is left in them (an outer join it could drop still made it read the table).
+_CLIENT_NAME = _name_of(Order.client_id).label("client_name")
+_WORKER_NAME = _name_of(Order.worker_id).label("worker_name")
 
 
 def _listed(stmt: Select, *also, client: bool = True, worker: bool = True) -> Select:
@@ -54,19 +63,8 @@ def _listed(stmt: Select, *also, client: bool = True, worker: bool = True) -> Se
     orders with their service and people through the ORM was a third of a list page.
     A person's own list leaves themselves out (``client=False`` on a client's); ``also``
     are further columns a list shows."""
-    columns = [*_ROW, *also]
-    if client:
-        columns.append(_CLIENT.name.label("client_name"))
-    if worker:
-        columns.append(_WORKER.name.label("worker_name"))
-    rows = stmt.with_only_columns(*columns)
-    # Outer joins, though every order has a client: a deep page's key lookup (paging._rows)
-    # selects no name, and PostgreSQL drops an outer join whose columns nobody reads.
-    if client:
-        rows = rows.outerjoin(_CLIENT, _CLIENT.id == Order.client_id)
-    if worker:
-        rows = rows.outerjoin(_WORKER, _WORKER.id == Order.worker_id)
-    return rows
+    names = ([_CLIENT_NAME] if client else []) + ([_WORKER_NAME] if worker else [])
+    return stmt.with_only_columns(*_ROW, *also, *names)
 
 
 def _page(stmt: Select, page: int, per_page: int) -> Page:
