@@ -108,8 +108,8 @@ def _paged(stmt: Select, cap: int, key, *, first: bool) -> Select:
     offset, limit = bindparam("page_offset", type_=Integer), bindparam("page_limit", type_=Integer)
     if key is None and (entity := _entity(stmt)) is not None:
         key = inspect(entity).primary_key[0]
-    # Counted by key alone: the names a list joins in are not read, so PostgreSQL drops those
-    # joins and counts from an index.
+    # Counted by key alone: what a row shows beside its key (an order list's names, looked up
+    # per row) is not computed for the rows only counted, and an index can serve the count.
     counted = stmt if key is None else stmt.with_only_columns(key)
     ahead_of_page = select(func.count()).select_from(_window(counted.offset(offset), cap)).scalar_subquery()
     return _rows(stmt, limit, offset, key, first=first).add_columns(ahead_of_page.label("rows_ahead"))

@@ -32,9 +32,9 @@ ACTIVE_LIMIT = 50
 
 
 def _with_people(stmt: Select) -> Select:
-    """Service type, client and worker (with profile) in the same query."""
+    """Client and worker (with profile) in the same query (the service's name is kept per
+    process: ``service_name``)."""
     return stmt.options(
-        joinedload(Order.service_type),
         joinedload(Order.client),
         joinedload(Order.worker).joinedload(User.worker_profile),
     )
@@ -67,8 +67,8 @@ def _listed(stmt: Select, *also, client: bool = True, worker: bool = True) -> Se
     return stmt.with_only_columns(*_ROW, *also, *names)
 
 
-def _page(stmt: Select, page: int, per_page: int) -> Page:
-    return paginate(stmt, page, per_page, key=Order.id)
+def _page(stmt: Select, page: int, per_page: int, params: dict | None = None) -> Page:
+    return paginate(stmt, page, per_page, key=Order.id, params=params)
 
 
 @dataclass
@@ -94,8 +94,7 @@ _WORKER_LISTS = _own_lists(Order.worker_id == bindparam("person"), BUSY_STATES, 
 def _own(lists: tuple[Select, Select], person_id: int, page: int, per_page: int) -> OrderLists:
     active, past = lists
     person = {"person": person_id}
-    return OrderLists(db.session.execute(active, person).all(),
-                      paginate(past, page, per_page, key=Order.id, params=person))
+    return OrderLists(db.session.execute(active, person).all(), _page(past, page, per_page, person))
 
 
 def client_orders(client_id: int, page: int = 1, per_page: int = 10) -> OrderLists:
@@ -215,14 +214,14 @@ def order_photo(order_id: int, kind: str, viewer: User) -> OrderPhoto:
 
 
 # Built once: pages of other contexts ask for these on every view.
-_ORDERS_BY_ID = (select(Order).options(joinedload(Order.service_type))
-                 .where(Order.id.in_(bindparam("ids", expanding=True))))
+_ORDERS_BY_ID = select(Order).where(Order.id.in_(bindparam("ids", expanding=True)))
 _NAMES_BY_ID = select(User.id, User.name).where(User.id.in_(bindparam("ids", expanding=True)))
 
 
 def orders_by_id(order_ids: list[int]) -> dict[int, Order]:
-    """The given orders with their service type, in one query (for pages of other contexts that
-    list orders by id: invoice lines, betting books); ids of no order are left out."""
+    """The given orders in one query (for pages of other contexts that list orders by id:
+    invoice lines, betting books; their service's name is ``service_name``); ids of no order
+    are left out."""
     if not order_ids:
         return {}
     return {o.id: o for o in db.session.scalars(_ORDERS_BY_ID, {"ids": list(order_ids)})}
