@@ -187,6 +187,46 @@ def _ping_after_idle(dbapi_connection, connection_record, connection_proxy) -> N
         raise InvalidatePoolError("connection lost while idle in the pool") from exc
 
 
+# A page (GET or HEAD) reads outside a transaction on PostgreSQL: psycopg sends no BEGIN
+# and the request's end no ROLLBACK, two round trips of the three or four a small page
+# makes. Under READ COMMITTED each statement sees its own snapshot in a transaction too, so
+# the page reads what it read before. Anything else (a write, a row lock, a statement inside
+# ``transaction()``) first turns the connection back to a transaction that lasts as before,
+# so a write from a page is never committed unless an operation commits it.
+def _reading_only(dbapi_connection) -> bool:
+    from flask import has_request_context, request
+    return (type(dbapi_connection).__module__.startswith("psycopg") and has_request_context()
+            and request.method in ("GET", "HEAD") and not dbapi_connection.autocommit)
+
+
+@event.listens_for(Pool, "checkout")
+def _read_without_transaction(dbapi_connection, connection_record, connection_proxy) -> None:
+    if _reading_only(dbapi_connection):
+        dbapi_connection.autocommit = True
+        connection_record.info["reading_only"] = True
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _transaction_for_more_than_reads(conn, cursor, statement, parameters, context, executemany) -> None:
+    if not conn.info.get("reading_only"):
+        return
+    if db.session.info.get("tx_depth") or not _plain_read(statement):
+        conn.info.pop("reading_only")
+        conn.connection.dbapi_connection.autocommit = False
+
+
+def _plain_read(statement: str) -> bool:
+    head = statement.lstrip()[:6].upper()
+    return head == "SELECT" and " FOR UPDATE" not in statement and " FOR NO KEY" not in statement \
+        and " FOR SHARE" not in statement
+
+
+@event.listens_for(Pool, "checkin")
+def _transactions_again(dbapi_connection, connection_record) -> None:
+    if connection_record is not None and connection_record.info.pop("reading_only", False):
+        dbapi_connection.autocommit = False
+
+
 @event.listens_for(Pool, "invalidate")
 def _connection_lost(dbapi_connection, connection_record, exception) -> None:
     if connection_record is not None:  # its transaction is gone with it

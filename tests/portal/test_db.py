@@ -74,3 +74,34 @@ def test_connections_the_database_dropped_while_idle_are_replaced_before_a_reque
         assert cut >= 3
     monkeypatch.setattr(portal.db, "PING_AFTER_IDLE_SECONDS", 0)  # they have been idle long enough
     assert [client.get("/readyz").status_code for _ in range(4)] == [200] * 4
+
+
+def _fresh_times_applied(app, application_id: int) -> int:
+    with db.engine.connect() as other:  # what another request sees: only what was committed
+        return other.scalar(text("SELECT times_applied FROM applications WHERE id = :id"), {"id": application_id})
+
+
+def test_a_page_reads_outside_a_transaction_and_an_operation_it_runs_still_commits_whole(app, db):
+    application_id = af.application().application.id
+    db.session.close()  # the page's connection is taken inside its request, as in production
+    with app.test_request_context("/", method="GET"):
+        assert db.session.get(Application, application_id).times_applied == 1
+        if ON_POSTGRES:  # no BEGIN was sent for the read: nothing holds a snapshot open
+            from psycopg.pq import TransactionStatus
+            assert db.session.connection().connection.dbapi_connection.info.transaction_status == TransactionStatus.IDLE
+        with pytest.raises(RuntimeError), transaction():
+            db.session.execute(update(Application).where(Application.id == application_id).values(times_applied=7))
+            raise RuntimeError("the operation fails after its first write")
+        assert _fresh_times_applied(app, application_id) == 1
+        with transaction():
+            locked(Application, Application.id == application_id).times_applied = 2
+            if ON_POSTGRES:  # the row lock is held until the operation commits
+                with db.engine.connect() as other, pytest.raises(Exception, match="could not obtain lock"):
+                    other.execute(text("SELECT id FROM applications WHERE id = :id FOR UPDATE NOWAIT"),
+                                  {"id": application_id})
+        assert _fresh_times_applied(app, application_id) == 2
+        # A page that changes an object without an operation commits nothing.
+        db.session.get(Application, application_id).times_applied = 9
+        db.session.flush()
+    db.session.remove()
+    assert _fresh_times_applied(app, application_id) == 2
