@@ -100,6 +100,19 @@ def _init_templates(app: Flask) -> None:
 
     app.jinja_env.filters["money"] = money
     i18n.init_templates(app)
+
+    # A static file's URL stays the same for the process's life (per script root): the page
+    # shell writes six of them on every page, each a trip through the URL map.
+    static_urls: dict[tuple[str, str], str] = {}
+
+    def static_url(filename: str) -> str:
+        key = (request.script_root, filename)
+        url = static_urls.get(key)
+        if url is None:
+            url = static_urls[key] = url_for("static", filename=filename)
+        return url
+
+    app.jinja_env.globals["static_url"] = static_url
     paging.init_app(app)
     labels.init_app(app)
     app.jinja_env.globals["LANGUAGES"] = i18n.LANGUAGES

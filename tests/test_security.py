@@ -98,7 +98,7 @@ class InlineCode(HTMLParser):
             self._in_inline_script = "src" not in names
             if self._in_inline_script:
                 self.problems.append("<script> without src")
-            elif not str(names["src"]).startswith(("/static/", "{{ url_for('static'")):
+            elif not str(names["src"]).startswith(("/static/", "{{ url_for('static'", "{{ static_url('")):
                 self.problems.append(f"script from elsewhere: {names['src']}")
         for name, value in attrs:
             if name == "style" or name.startswith(("on", "hx-on")):
