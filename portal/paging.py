@@ -158,6 +158,23 @@ def counts_statement(stmts: dict[str, Select], cap: int | None = None):
                        for key, stmt in stmts.items()))
 
 
+# A search box's text in a statement built once goes in as a bind parameter, which SQLAlchemy's
+# ``contains(..., autoescape=True)`` does not take: the pattern is escaped here instead, so a
+# "%" or "_" typed in the box is a character, not a wildcard.
+LIKE_ESCAPE = "/"
+
+
+def contains_pattern(text: str) -> str:
+    """The LIKE pattern ``matches(column, name)`` takes as ``name``'s value: ``text`` anywhere."""
+    escaped = text.replace(LIKE_ESCAPE, 2 * LIKE_ESCAPE).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
+    return f"%{escaped}%"
+
+
+def matches(column, name: str):
+    """``column`` contains the text whose ``contains_pattern`` is bound as ``name``."""
+    return column.like(bindparam(name), escape=LIKE_ESCAPE)
+
+
 def capped(n: int) -> str:
     """A count from ``capped_count``: ``1 000+`` when it reached past the cap."""
     return at_least(min(n, COUNT_CAP), n <= COUNT_CAP)

@@ -31,6 +31,26 @@ def test_the_pipeline_counts_filters_and_searches(client, db, login_as):
     assert "Mia Paws" in table and "Tom Tail" not in table and "<html" not in table
 
 
+def test_the_pipeline_search_takes_percent_and_underscore_as_characters_with_any_filters(client, db, login_as):
+    manager = login_as("manager")
+    cleaning, cooking = af.vacancy(), af.vacancy(code="cooking")
+    af.application(name="Percy 100% Paws", service=cleaning)
+    af.application(name="Plain 1000 Paws", service=cooking)
+    moved = af.application(name="Percy 100% Tail", service=cleaning).application
+    applicants.mark_contacted(moved.id, manager)
+    db.session.commit()
+
+    def names(query: str) -> set[str]:
+        page = client.get(f"/manager/applicants?{query}").get_data(as_text=True)
+        return set(re.findall(r"(P\w+ 100\S* \w+)</a>", page))
+
+    assert names("q=100%25") == {"Percy 100% Paws", "Percy 100% Tail"}
+    assert names("q=100%25&stage=contacted") == {"Percy 100% Tail"}
+    assert names(f"q=100&vacancy={cooking.id}") == {"Plain 1000 Paws"}
+    assert names("q=percy_") == set()  # "_" is a character, not any one character
+    assert names(f"stage=new&vacancy={cleaning.id}") == {"Percy 100% Paws"}
+
+
 def test_a_manager_notes_a_call_and_assigns_the_vacancy_default_test_set(client, db, login_as):
     login_as("manager", name="Marquise")
     service = af.vacancy()
