@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,7 +25,7 @@ from portal.orders.models import (
     OrderPhoto,
     TimelineEntry,
 )
-from portal.paging import Page, paginate
+from portal.paging import Page, contains_pattern, matches, paginate
 from portal.people.models import User
 
 # The dashboard's and board's "now" lists are short by nature; a cap keeps them constant.
@@ -124,32 +125,55 @@ class OrderFilters:
 def matching_orders(f: OrderFilters) -> Select:
     """The orders the managers' list shows with these filters, unordered: the list pages them,
     the overview counts them (``paging.capped_counts``)."""
-    stmt = select(Order)
-    if f.state in STATES:
-        stmt = stmt.where(Order.state == f.state)
+    shape, values = _filter_values(f)
+    return _filtered(*shape).params(values)
+
+
+def _filter_values(f: OrderFilters) -> tuple[tuple[bool, ...], dict]:
+    """Which filters are set (the shape of ``_filtered``'s statement) and their bound values."""
     zone = f.time_zone or timezones.business_zone()
-    if f.date_from:
-        stmt = stmt.where(Order.starts_at >= timezones.start_of_day(f.date_from, zone))
-    if f.date_to:
-        stmt = stmt.where(Order.starts_at < timezones.start_of_day(f.date_to + timedelta(days=1), zone))
-    if f.service_type_id:
-        stmt = stmt.where(Order.service_type_id == f.service_type_id)
-    # autoescape: a "%" or "_" typed in a search box is a character, not a wildcard.
-    for who, column in ((f.client, Order.client_id), (f.worker, Order.worker_id)):
-        if who.strip():
+    client, worker, q = f.client.strip().lower(), f.worker.strip().lower(), f.q.strip()
+    # "#123" or "123" is also an order number; one no order can have is just text.
+    number = whole_number(q.removeprefix("#"), 1) if q else None
+    values = {
+        "state": f.state,
+        "date_from": timezones.start_of_day(f.date_from, zone) if f.date_from else None,
+        "date_to": timezones.start_of_day(f.date_to + timedelta(days=1), zone) if f.date_to else None,
+        "service": f.service_type_id,
+        "client": contains_pattern(client),
+        "worker": contains_pattern(worker),
+        "q": contains_pattern(q.lower()),
+        "number": number,
+    }
+    shape = (f.state in STATES, bool(f.date_from), bool(f.date_to), bool(f.service_type_id),
+             bool(client), bool(worker), bool(q), number is not None)
+    return shape, values
+
+
+@cache
+def _filtered(state: bool, date_from: bool, date_to: bool, service: bool, client: bool, worker: bool,
+              q: bool, number: bool) -> Select:
+    """The managers' list with these filters set, their values bound as parameters: built once
+    per combination (building the list's statement and its cache key was a third of its SQL
+    time)."""
+    stmt = select(Order)
+    if state:
+        stmt = stmt.where(Order.state == bindparam("state"))
+    if date_from:
+        stmt = stmt.where(Order.starts_at >= bindparam("date_from"))
+    if date_to:
+        stmt = stmt.where(Order.starts_at < bindparam("date_to"))
+    if service:
+        stmt = stmt.where(Order.service_type_id == bindparam("service"))
+    for name, column, searched in (("client", Order.client_id, client), ("worker", Order.worker_id, worker)):
+        if searched:
             person = aliased(User)
-            text = who.strip().lower()
             stmt = stmt.join(person, person.id == column).where(
-                or_(func.lower(person.name).contains(text, autoescape=True),
-                    person.email.contains(text, autoescape=True)))
-    q = f.q.strip()
+                or_(matches(func.lower(person.name), name), matches(person.email, name)))
     if q:
-        text = q.lower()
-        conditions = [func.lower(Order.address).contains(text, autoescape=True),
-                      func.lower(Order.description).contains(text, autoescape=True)]
-        # "#123" or "123" is also an order number; one no order can have is just text.
-        if (number := whole_number(q.removeprefix("#"), 1)) is not None:
-            conditions.append(Order.id == number)
+        conditions = [matches(func.lower(Order.address), "q"), matches(func.lower(Order.description), "q")]
+        if number:
+            conditions.append(Order.id == bindparam("number"))
         stmt = stmt.where(or_(*conditions))
     return stmt
 
@@ -163,7 +187,13 @@ def starting_between(start, end) -> Select:
 
 def search_orders(f: OrderFilters, page: int = 1, per_page: int = 25):
     """Orders for managers: filter by state, dates, client, worker, service; search; newest start first."""
-    return _page(_listed(matching_orders(f).order_by(Order.starts_at.desc(), Order.id.desc())), page, per_page)
+    shape, values = _filter_values(f)
+    return _page(_listed_filtered(shape), page, per_page, values)
+
+
+@cache
+def _listed_filtered(shape: tuple[bool, ...]) -> Select:
+    return _listed(_filtered(*shape).order_by(Order.starts_at.desc(), Order.id.desc()))
 
 
 @dataclass
