@@ -100,9 +100,12 @@ def check_random_order(by: User) -> Case:
 
 # --- sampling ----------------------------------------------------------------------------------
 
+# Read on every view of the queue: one column, no object to load (built once).
+_SAMPLING_PERCENT = select(Settings.sampling_percent).where(Settings.id == 1)
+
+
 def sampling_percent() -> int:
-    settings = db.session.get(Settings, 1)
-    return settings.sampling_percent if settings else 0
+    return db.session.scalar(_SAMPLING_PERCENT) or 0
 
 
 def set_sampling_percent(percent: int, by: User) -> None:
