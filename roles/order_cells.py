@@ -9,16 +9,23 @@ through string.Formatter, itself a seventh of the table).
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import get_locale
 from markupsafe import Markup, escape
 
 from portal import i18n, orders
 
 
+# A badge per state and language, written once per process (a list writes one per row).
+_badges: dict[tuple[str, str], Markup] = {}
+
+
 def order_state(state: str) -> Markup:
     """The order's state as a badge, one colour per state (static/css/portal.css)."""
-    return Markup(f'<span class="badge badge-order badge-order-{escape(state)}">'
-                  f"{escape(str(orders.state_label(state)))}</span>")
+    key = (state, i18n.language())
+    badge = _badges.get(key)
+    if badge is None:
+        badge = _badges[key] = Markup(f'<span class="badge badge-order badge-order-{escape(state)}">'
+                                      f"{escape(str(orders.state_label(state)))}</span>")
+    return badge
 
 
 def when(order) -> Markup:
@@ -29,7 +36,7 @@ def when(order) -> Markup:
 
 def service(order) -> str:
     """The order's service in the reader's language (an order or a row of an order list)."""
-    return orders.service_name(order.service_type_id, str(get_locale()))
+    return orders.service_name(order.service_type_id, i18n.language())
 
 
 def init_app(app: Flask) -> None:
