@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
-from flask_babel import format_number
-from sqlalchemy import Integer, Select, bindparam, func, inspect, literal, select, union_all
+from babel.numbers import format_decimal
+from sqlalchemy import CompoundSelect, Integer, Select, bindparam, func, inspect, literal_column, select, union_all
 
 from portal.db import db
+from portal.i18n import language
 
 # Rows counted past a page's first row; a list longer than that shows "N+".
 COUNT_CAP = 1_000
@@ -65,7 +67,13 @@ class Page:
 
 def at_least(n: int, exact: bool = True) -> str:
     """A count in the reader's digits, with "+" when it is only a lower bound."""
-    return format_number(n) + ("" if exact else "+")
+    return _number(n, language()) + ("" if exact else "+")
+
+
+@lru_cache(maxsize=2048)
+def _number(n: int, language: str) -> str:
+    # Babel's number formatting, ~30 µs, kept per count and language: the overview writes eleven.
+    return format_decimal(n, locale=language)
 
 
 def paginate(stmt: Select, page: int, per_page: int, *, cap: int | None = None, key=None,
@@ -140,22 +148,36 @@ def capped_count(stmt: Select, cap: int | None = None) -> int:
 
 def _window(stmt: Select, cap: int):
     # The order does not change how many rows there are; without it any index may serve.
-    return stmt.order_by(None).limit(cap + 1).subquery()
+    # The cap is written into the SQL: a constant, not a parameter to send with every count.
+    return stmt.order_by(None).limit(literal_column(str(int(cap) + 1))).subquery()
 
 
 def capped_counts(stmts: dict[str, Select], cap: int | None = None) -> dict[str, int]:
     """``capped_count`` of each statement, in one statement (a count per state, per role)."""
     if not stmts:
         return {}
-    return dict(db.session.execute(counts_statement(stmts, cap)).tuples().all())
+    return counts_statement(stmts, cap).run()
 
 
-def counts_statement(stmts: dict[str, Select], cap: int | None = None):
-    """The statement ``capped_counts`` runs: ``(key, count)`` rows. A page that counts the same
-    things on every view builds it once, with bind parameters, and runs it with their values."""
+@dataclass(frozen=True)
+class Counts:
+    """The statement ``capped_counts`` runs, for a page that counts the same things on every
+    view: built once, with bind parameters, and run with their values. Each part is keyed by
+    its position, written into the SQL (forty parameters fewer for the overview's twenty
+    counts: converting and sending them was a twelfth of the page)."""
+
+    keys: tuple[str, ...]
+    statement: CompoundSelect
+
+    def run(self, params: dict | None = None) -> dict[str, int]:
+        counted = dict(db.session.execute(self.statement, params or {}).tuples().all())
+        return {key: counted[i] for i, key in enumerate(self.keys)}
+
+
+def counts_statement(stmts: dict[str, Select], cap: int | None = None) -> Counts:
     cap = cap or COUNT_CAP
-    return union_all(*(select(literal(key), func.count()).select_from(_window(stmt, cap))
-                       for key, stmt in stmts.items()))
+    return Counts(tuple(stmts), union_all(*(select(literal_column(str(i)), func.count()).select_from(_window(stmt, cap))
+                                            for i, stmt in enumerate(stmts.values()))))
 
 
 # A search box's text in a statement built once goes in as a bind parameter, which SQLAlchemy's

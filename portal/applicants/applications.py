@@ -273,7 +273,7 @@ _STAGE_COUNTS = counts_statement({stage: select(Application.id).where(Applicatio
 def stage_counts() -> dict[str, int]:
     """How many applications are at each stage (every stage, zero included), each counted up
     to the cap (one query)."""
-    return dict(db.session.execute(_STAGE_COUNTS).tuples().all())
+    return _STAGE_COUNTS.run()
 
 
 @cache

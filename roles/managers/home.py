@@ -11,7 +11,6 @@ from flask_babel import ngettext
 from sqlalchemy import bindparam
 
 from portal import client_billing, events, i18n, notifications, orders, people, quality, runs, timezones, warehouse
-from portal.db import db
 from portal.htmx import render
 from portal.paging import counts_statement
 from roles.managers import bp
@@ -71,10 +70,10 @@ def _overview_statement():
 def _overview_counts(today: date) -> dict[str, int]:
     # "today" and the list's dates are the manager's, as on the list
     day_start, day_end = timezones.day_range(today, today, i18n.display_zone())
-    return dict(db.session.execute(_overview_statement(), {
+    return _overview_statement().run({
         "day_start": day_start, "day_end": day_end,
         "kits_due_before": warehouse.due_soon_cutoff(), "events_before": resend_cutoff(),
-    }).tuples().all())
+    })
 
 
 @bp.get("/")
