@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Iterator
 
+from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event, select
 from sqlalchemy.engine import Engine
@@ -194,7 +195,6 @@ def _ping_after_idle(dbapi_connection, connection_record, connection_proxy) -> N
 # ``transaction()``) first turns the connection back to a transaction that lasts as before,
 # so a write from a page is never committed unless an operation commits it.
 def _reading_only(dbapi_connection) -> bool:
-    from flask import has_request_context, request
     return (type(dbapi_connection).__module__.startswith("psycopg") and has_request_context()
             and request.method in ("GET", "HEAD") and not dbapi_connection.autocommit)
 
