@@ -146,6 +146,11 @@ def _keep(email_id: int) -> Delivery:
     return Delivery("kept") if kept else Delivery(_state(email_id))
 
 
+# What ``_message`` reads of an email.
+_MESSAGE_COLUMNS = (Email.id, Email.to, Email.subject, Email.text_body, Email.html_body, Email.language,
+                    Email.created_at)
+
+
 def _claim(email_id: int) -> EmailMessage | None:
     """Mark the email "sending" for one try, or None if it is not due (sent, or being sent).
 
@@ -154,14 +159,16 @@ def _claim(email_id: int) -> EmailMessage | None:
     """
     now = clock.now()
     with transaction():
+        # What the message needs comes back from the claim itself (RETURNING): reading the row
+        # again was a second statement per email, a sixth of an email's delivery.
         claimed = db.session.execute(
             update(Email).where(Email.id == email_id, _claimable(now))
             .values(state="sending", attempts=Email.attempts + 1, next_attempt_at=now + SENDING_LEASE)
+            .returning(*_MESSAGE_COLUMNS)
             .execution_options(synchronize_session=False)
-        ).rowcount
-        if not claimed:
-            return None
-        return _message(db.session.get(Email, email_id, populate_existing=True))
+        ).first()
+    return _message(claimed) if claimed is not None else None
+
 
 
 def _record_failure(email_id: int, exc: Exception) -> Delivery:
@@ -191,7 +198,8 @@ def _state(email_id: int) -> str:
     return db.session.scalar(select(Email.state).where(Email.id == email_id)) or "missing"
 
 
-def _message(email: Email) -> EmailMessage:
+def _message(email) -> EmailMessage:
+    """The email as sent (``email``: an Email, or a row of ``_MESSAGE_COLUMNS``)."""
     mail_from = current_app.config["MAIL_FROM"]
     domain = parseaddr(mail_from)[1].rpartition("@")[2] or "mcf.invalid"
     msg = EmailMessage()
