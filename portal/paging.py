@@ -71,9 +71,9 @@ def at_least(n: int, exact: bool = True) -> str:
 
 
 @lru_cache(maxsize=2048)
-def _number(n: int, language: str) -> str:
+def _number(n: int, lang: str) -> str:
     # Babel's number formatting, ~30 µs, kept per count and language: the overview writes eleven.
-    return format_decimal(n, locale=language)
+    return format_decimal(n, locale=lang)
 
 
 def paginate(stmt: Select, page: int, per_page: int, *, cap: int | None = None, key=None,
