@@ -4,7 +4,7 @@ steady rate, against a no-op Dramatiq actor at the same rate.
     createdb -h 127.0.0.1 -U postgres bench_finished
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench_finished REDIS_URL=redis://127.0.0.1:6379/2 \\
         .venv/bin/python -m bench.finished [--rates 25,40,50,60] [--seconds 20] \\
-        [--processes 2] [--threads 4] [--per-consumer] [--smtp-per-email] [--unlocked]
+        [--processes 2] [--threads 4] [--per-consumer] [--smtp-per-email] [--unlocked] [--message-per-event]
 
 The database is emptied and rebuilt (the URL must name a database called bench*). Workers run
 as in production (``dramatiq jobs.worker`` in processes of their own, Procfile's 2 × 4 by
@@ -25,7 +25,9 @@ message per consumer and delivers each email in a message of its own, as before 
 ``--smtp-per-email`` opens an SMTP connection per
 email as before, ``--unlocked`` confirms events without the event's row lock (before issue
 11): an event a race left unconfirmed has its effects (timed by its consumers' records) but
-waits for the sweep, which re-sends every consumer's message.
+waits for the sweep, which re-sends every consumer's message. ``--message-per-event`` relays
+each event of a commit in a message of its own, as before stop 21 (an ended order's event and
+its emails: three messages instead of one).
 """
 
 from __future__ import annotations
@@ -102,6 +104,7 @@ def main() -> None:
     parser.add_argument("--per-consumer", action="store_true")
     parser.add_argument("--smtp-per-email", action="store_true")
     parser.add_argument("--unlocked", action="store_true")
+    parser.add_argument("--message-per-event", action="store_true", help="the relay before stop 21")
     parser.add_argument("--publishers", type=int, default=12, help="requests ending orders at once, at most")
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",")]
@@ -130,13 +133,15 @@ def main() -> None:
     noop = declare_noop()
     events.on_commit(_capture)
     if args.per_consumer:
-        jobs.relay.send_event = _per_consumer
+        jobs.relay.send_events = _per_consumer
+    elif args.message_per_event:
+        jobs.relay.send_events = _message_per_event
     orders_needed = int(sum(rates) * args.seconds) + 10
     with app.app_context():
         fresh_schema()
         print(f"database: postgresql ({database}); rates {args.rates}/s for {args.seconds:.0f} s each; "
               f"workers {args.processes} × {args.threads} threads; "
-              f"{'one message per consumer' if args.per_consumer else 'one message per event'}, "
+              f"one message per {'consumer' if args.per_consumer else 'event' if args.message_per_event else 'commit'}, "
               f"{'an SMTP connection per email' if args.smtp_per_email else 'one SMTP connection per thread'}, "
               f"confirmation {'without' if args.unlocked else 'under'} the row lock")
         started = time.perf_counter()
@@ -168,15 +173,24 @@ def main() -> None:
     _report(results)
 
 
-def _per_consumer(event_id: str, name: str) -> None:
+def _per_consumer(pending: list[tuple[str, str]]) -> None:
     """The relay before issue 12: a message per consumer, a closing one for an unheard event."""
     from jobs.events import close_event, consumers_of, handle_event
 
-    names = consumers_of(name)
-    if not names:
-        close_event.send(event_id, name)
-    for consumer_name in names:
-        handle_event.send(event_id, consumer_name)
+    for event_id, name in pending:
+        names = consumers_of(name)
+        if not names:
+            close_event.send(event_id, name)
+        for consumer_name in names:
+            handle_event.send(event_id, consumer_name)
+
+
+def _message_per_event(pending: list[tuple[str, str]]) -> None:
+    """The relay before stop 21: a message per event, not one per commit."""
+    from jobs.relay import send_event
+
+    for event_id, name in pending:
+        send_event(event_id, name)
 
 
 # --- the orders -------------------------------------------------------------------------------

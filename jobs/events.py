@@ -4,9 +4,9 @@ A consumer is a plain function ``fn(payload, event_id)`` in ``jobs/<context>.py`
 that calls ``portal.<context>``. Its work is committed together with its unique
 (event, consumer) record, so a second delivery does nothing.
 
-The relay sends one message per event: every consumer of the event runs in that one
-transaction, which confirms the event too (one message, one commit instead of one of
-each per consumer; measured in ``bench/finished.py``). Should any consumer fail, that
+The relay sends one message per commit (``handle_events``; the sweep, one per event):
+every consumer of an event runs in one transaction, which confirms the event too (one
+commit instead of one per consumer; measured in ``bench/finished.py``). Should any consumer fail, that
 transaction is rolled back whole and each consumer gets a message of its own, run in its
 own transaction and retried with backoff by Dramatiq alone: a failure is isolated from
 the others' effects from then on.
@@ -93,6 +93,16 @@ def handle_event(event_id: str, consumer_name: str | None = None) -> None:
     except Exception:  # noqa: BLE001 - rolled back; each consumer is retried on its own
         log.warning("event %s: a consumer failed; each goes on alone", event_id, exc_info=True)
         _fan_out(event_id)
+
+
+@dramatiq.actor(queue_name="events", max_retries=20)
+def handle_events(event_ids: list[str]) -> None:
+    """The events one commit published, in one message, one after another, each as
+    ``handle_event`` runs it. Ending an order publishes the order's event and its emails':
+    one message for them all, instead of one each, halved a finished order's messages
+    (bench/finished.py). A retry of this message skips the events already done."""
+    for event_id in event_ids:
+        handle_event.fn(event_id)
 
 
 def handle_together(event_id: str) -> int:

@@ -8,7 +8,7 @@ from datetime import timedelta
 import dramatiq
 from flask import current_app
 
-from jobs.events import handle_event
+from jobs.events import handle_event, handle_events
 from portal import events, logs, notifications, runs
 from portal.db import db
 
@@ -23,18 +23,24 @@ def send_event(event_id: str, name: str) -> None:
     handle_event.send(event_id)
 
 
+def send_events(pending: list[tuple[str, str]]) -> None:
+    """One message for all the events of one commit: a worker handles them one after another."""
+    if len(pending) == 1:
+        send_event(*pending[0])
+    else:
+        handle_events.send([event_id for event_id, _ in pending])
+
+
 def relay(pending: list[tuple[str, str]]) -> None:
     """Called after a commit: hand the new events to the broker.
 
-    Never raises: if the broker is unreachable the sweep sends them later. Stops at
-    the first failure rather than making the request wait on every event.
+    Never raises: if the broker is unreachable the sweep sends them later.
     """
-    for event_id, name in pending:
-        try:
-            send_event(event_id, name)
-        except Exception:  # noqa: BLE001 - the sweep repairs this
-            log.warning("relay could not send %s %s; the sweep will", name, event_id, exc_info=True)
-            return
+    try:
+        send_events(pending)
+    except Exception:  # noqa: BLE001 - the sweep repairs this
+        log.warning("relay could not send %d events (%s); the sweep will", len(pending),
+                    ", ".join(f"{name} {event_id}" for event_id, name in pending), exc_info=True)
 
 
 def send_again(pending: list[tuple[str, str]]) -> None:

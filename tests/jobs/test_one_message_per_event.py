@@ -168,3 +168,25 @@ def test_what_a_consumer_leaves_for_after_its_commit_runs_once_committed_and_nev
     with pytest.raises(RuntimeError):
         handle_together(publish(2))
     assert seen == [(1, 1)]
+
+
+def _messages_handled(actor: str) -> float:
+    from portal import metrics
+
+    return metrics.jobs.labels(actor, "events", "succeeded")._value.get()
+
+
+def test_the_events_of_one_commit_travel_in_one_message(db, jobs_worker, consumers):
+    seen: list[int] = []
+
+    def note(payload, event_id):
+        seen.append(payload["n"])
+
+    consumers("test.happened")(note)
+    before = {actor: _messages_handled(actor) for actor in ("handle_event", "handle_events")}
+    with transaction():  # an ended order: its own event and its emails' in one commit
+        ids = [events.publish("test.happened", {"n": n}).id for n in range(3)]
+    wait_for(lambda: all(is_done(event_id) for event_id in ids), message="the three events handled")
+    assert seen == [0, 1, 2]  # once each, in the order they were published
+    wait_for(lambda: _messages_handled("handle_events") == before["handle_events"] + 1, message="the message's line")
+    assert _messages_handled("handle_event") == before["handle_event"]
