@@ -9,6 +9,7 @@ from portal.notifications.sending import (
     counts_by_state,
     emails_by_state,
     deliver_email,
+    deliver_emails,
     emails_due,
     get_email,
     list_emails,
@@ -18,7 +19,7 @@ from portal.notifications.sending import (
 )
 
 __all__ = [
-    "EMAIL_STATES", "Email", "MAX_ATTEMPTS", "Delivery", "close_smtp_connection", "counts_by_state", "emails_by_state", "deliver_email",
+    "EMAIL_STATES", "Email", "MAX_ATTEMPTS", "Delivery", "close_smtp_connection", "counts_by_state", "emails_by_state", "deliver_email", "deliver_emails",
     "emails_due", "get_email", "list_emails", "queue_email", "queued_together", "render_email",
     "failed_emails", "retry_failed", "discard_failed",
 ]

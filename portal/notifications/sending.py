@@ -14,6 +14,8 @@ from email.utils import format_datetime, parseaddr
 from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import Select, or_, select, update
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from portal import clock
 from portal.db import db, transaction
@@ -52,14 +54,14 @@ def render_email(template: str, language: str, time_zone: str | None = None,
 
 # The emails queued inside ``queued_together`` (None: not inside one).
 _together: ContextVar[list[Email] | None] = ContextVar("emails_queued_together", default=None)
+# The emails queued in the session's current transaction, announced as it commits.
+_QUEUED = "emails_queued"
 
 
 @contextmanager
 def queued_together():
-    """Emails queued inside this block (in one transaction: a batch job's) are written in one
-    statement and announced by one ``emails.queued`` event with all their ids, as the block
-    ends without an error, instead of a flush and an ``email.queued`` each: one message then
-    delivers them all, one after another over its thread's SMTP connection."""
+    """Emails queued inside this block (a batch job's chunk) are written in one statement as
+    the block ends, instead of a flush each."""
     emails: list[Email] = []
     token = _together.set(emails)
     try:
@@ -68,7 +70,6 @@ def queued_together():
         _together.reset(token)
     if emails:
         db.session.flush()  # the batch's rows (and whatever else the block changed) together
-        publish("emails.queued", {"email_ids": [email.id for email in emails]})
 
 
 def queue_email(to: str, template: str, language: str, time_zone: str | None = None,
@@ -76,9 +77,9 @@ def queue_email(to: str, template: str, language: str, time_zone: str | None = N
     """Render an email for ``to`` in their language and zone (an account's ``time_zone``;
     None: the portal's) and queue it in the current transaction.
 
-    ``email.queued`` is published with it (or ``emails.queued`` for a ``queued_together``
-    batch, whose emails get their ids as the batch ends): nothing is sent unless the caller
-    commits.
+    The transaction's emails are announced together as it commits: one ``email.queued``
+    event, or one ``emails.queued`` with every id when there are several (an ended order
+    tells its client and its worker). Nothing is sent unless the caller commits.
     """
     language = language if language in LANGUAGES else current_app.config["BABEL_DEFAULT_LOCALE"]
     subject, text, html = render_email(template, language, time_zone, **context)
@@ -89,14 +90,39 @@ def queue_email(to: str, template: str, language: str, time_zone: str | None = N
             html_body=html, state="queued", attempts=0, created_at=now,
             next_attempt_at=now + QUEUED_GRACE,
         )
-        db.session.add(email)
+        session = db.session()
+        session.add(email)
+        session.info.setdefault(_QUEUED, []).append(email)
         batch = _together.get()
         if batch is None:
-            db.session.flush()
-            publish("email.queued", {"email_id": email.id})
+            session.flush()
         else:
             batch.append(email)
     return email
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _announce_queued_emails(session: Session) -> None:
+    """One event for all the emails of the transaction that commits: one message delivers
+    them, one after another over its thread's SMTP connection (bench/finished.py)."""
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released: the emails wait for the real commit
+    # An email added inside a SAVEPOINT that was rolled back has left the session.
+    emails = [email for email in session.info.pop(_QUEUED, ()) if email in session]
+    if not emails:
+        return
+    session.flush()
+    if len(emails) == 1:
+        publish("email.queued", {"email_id": emails[0].id})
+    else:
+        publish("emails.queued", {"email_ids": [email.id for email in emails]})
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _forget_queued_emails(session: Session, transaction: SessionTransaction) -> None:
+    # Over without a commit: its emails were never written.
+    if transaction.parent is None:
+        session.info.pop(_QUEUED, None)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -108,25 +134,39 @@ def backoff(attempts: int) -> timedelta:
 def deliver_email(email_id: int) -> Delivery:
     """Try to send one email. Safe to call twice, even at once: only one call sends it.
 
-    Call it outside a transaction: the email is claimed ("sending") and committed first,
-    so no database lock is held while the SMTP server is talking.
+    Call it outside a transaction (see ``deliver_emails``).
+    """
+    return deliver_emails([email_id])[email_id]
+
+
+def deliver_emails(email_ids: list[int]) -> dict[int, Delivery]:
+    """Try to send each of these emails, one after another over this thread's connection;
+    what each try came to. Only one call sends an email, however many run at once.
+
+    Call it outside a transaction: the emails are claimed ("sending") and committed first,
+    so no database lock is held while the SMTP server is talking. Those sent are recorded
+    together at the end, in one statement: two statements for the batch, not two per email.
     """
     if not current_app.config["SMTP_HOST"]:
-        return _keep(email_id)
-    message = _claim(email_id)
-    if message is None:
-        return Delivery(_state(email_id))
-    try:
-        _smtp_send(message)
-    except (smtplib.SMTPException, OSError) as exc:
-        return _record_failure(email_id, exc)
-    with transaction():
-        db.session.execute(
-            update(Email).where(Email.id == email_id)
-            .values(state="sent", sent_at=clock.now(), next_attempt_at=None, last_error=None)
-            .execution_options(synchronize_session=False)
-        )
-    return Delivery("sent")
+        return _keep(email_ids)
+    results: dict[int, Delivery] = {}
+    sent = []
+    for row in _claim(email_ids):
+        try:
+            _smtp_send(_message(row))
+        except (smtplib.SMTPException, OSError) as exc:
+            results[row.id] = _record_failure(row.id, exc)
+        else:
+            sent.append(row.id)
+    if sent:
+        with transaction():
+            db.session.execute(
+                update(Email).where(Email.id.in_(sent))
+                .values(state="sent", sent_at=clock.now(), next_attempt_at=None, last_error=None)
+                .execution_options(synchronize_session=False)
+            )
+        results.update((email_id, Delivery("sent")) for email_id in sent)
+    return results | _states([email_id for email_id in email_ids if email_id not in results])
 
 
 def _claimable(now):
@@ -134,16 +174,17 @@ def _claimable(now):
                (Email.state == "sending") & (Email.next_attempt_at <= now))
 
 
-def _keep(email_id: int) -> Delivery:
-    """No SMTP server: the email stays in the database for the mail viewer."""
+def _keep(email_ids: list[int]) -> dict[int, Delivery]:
+    """No SMTP server: the emails stay in the database for the mail viewer."""
     now = clock.now()
     with transaction():
-        kept = db.session.execute(
-            update(Email).where(Email.id == email_id, _claimable(now))
+        kept = set(db.session.scalars(
+            update(Email).where(Email.id.in_(email_ids), _claimable(now))
             .values(state="kept", sent_at=now, next_attempt_at=None)
+            .returning(Email.id)
             .execution_options(synchronize_session=False)
-        ).rowcount
-    return Delivery("kept") if kept else Delivery(_state(email_id))
+        ))
+    return {email_id: Delivery("kept") for email_id in kept} | _states([e for e in email_ids if e not in kept])
 
 
 # What ``_message`` reads of an email.
@@ -151,24 +192,24 @@ _MESSAGE_COLUMNS = (Email.id, Email.to, Email.subject, Email.text_body, Email.ht
                     Email.created_at)
 
 
-def _claim(email_id: int) -> EmailMessage | None:
-    """Mark the email "sending" for one try, or None if it is not due (sent, or being sent).
+def _claim(email_ids: list[int]) -> list:
+    """Mark those of the emails that are due "sending" for one try (not those sent, or
+    being sent); what their messages need, in the order asked.
 
-    The conditional UPDATE is the lock: on PostgreSQL a concurrent claim waits for the row
+    The conditional UPDATE is the lock: on PostgreSQL a concurrent claim waits for the rows
     and then no longer matches; on SQLite writers are serialised anyway.
     """
     now = clock.now()
     with transaction():
-        # What the message needs comes back from the claim itself (RETURNING): reading the row
-        # again was a second statement per email, a sixth of an email's delivery.
-        claimed = db.session.execute(
-            update(Email).where(Email.id == email_id, _claimable(now))
+        # What the messages need comes back from the claim itself (RETURNING): reading the
+        # rows again was a second statement, a sixth of an email's delivery.
+        claimed = {row.id: row for row in db.session.execute(
+            update(Email).where(Email.id.in_(email_ids), _claimable(now))
             .values(state="sending", attempts=Email.attempts + 1, next_attempt_at=now + SENDING_LEASE)
             .returning(*_MESSAGE_COLUMNS)
             .execution_options(synchronize_session=False)
-        ).first()
-    return _message(claimed) if claimed is not None else None
-
+        )}
+    return [claimed[email_id] for email_id in email_ids if email_id in claimed]
 
 
 def _record_failure(email_id: int, exc: Exception) -> Delivery:
@@ -194,8 +235,12 @@ def _is_permanent(exc: Exception) -> bool:
     return isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code >= 500
 
 
-def _state(email_id: int) -> str:
-    return db.session.scalar(select(Email.state).where(Email.id == email_id)) or "missing"
+def _states(email_ids: list[int]) -> dict[int, Delivery]:
+    """Where these emails stand, for those another call has (one query, none for no ids)."""
+    if not email_ids:
+        return {}
+    states = dict(db.session.execute(select(Email.id, Email.state).where(Email.id.in_(email_ids))).all())
+    return {email_id: Delivery(states.get(email_id, "missing")) for email_id in email_ids}
 
 
 def _message(email) -> EmailMessage:

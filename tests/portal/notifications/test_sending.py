@@ -203,3 +203,48 @@ def test_queueing_publishes_email_queued_with_the_email(db):
     email_id = _queue()
     [event] = db.session.scalars(select(OutboxEvent)).all()
     assert (event.name, event.payload) == ("email.queued", {"email_id": email_id})
+
+
+def test_the_emails_of_one_transaction_are_announced_by_one_event(db):
+    with transaction():
+        first = queue_email("tom@example.test", "welcome", "en", name="Tom")
+        second = queue_email("ann@example.test", "welcome", "en", name="Ann")
+    [event] = db.session.scalars(select(OutboxEvent)).all()
+    assert (event.name, event.payload) == ("emails.queued", {"email_ids": [first.id, second.id]})
+
+
+def test_an_email_of_a_savepoint_rolled_back_is_left_out_of_the_announcement(db):
+    with transaction():
+        kept = queue_email("tom@example.test", "welcome", "en", name="Tom")
+        with pytest.raises(DomainError), db.session.begin_nested():
+            queue_email("ghost@example.test", "welcome", "en", name="Ghost")
+            raise DomainError("refused after queueing")
+    assert [e.to for e in db.session.scalars(select(Email))] == ["tom@example.test"]
+    [event] = db.session.scalars(select(OutboxEvent)).all()
+    assert (event.name, event.payload) == ("email.queued", {"email_id": kept.id})
+
+
+def test_a_batch_is_sent_in_two_statements_whatever_its_size(db, smtp_server, count_queries):
+    counts = []
+    for size in (1, 4):
+        with transaction():
+            ids = [queue_email(f"cat{n}@example.test", "welcome", "en", name=f"Cat {n}").id for n in range(size)]
+        with count_queries() as delivering:
+            results = notifications.deliver_emails(ids)
+        assert {email_id: result.state for email_id, result in results.items()} == {email_id: "sent" for email_id in ids}
+        counts.append([s for s in delivering.statements if not s.startswith("BEGIN")])  # SQLite's write lock
+    assert len(counts[0]) == len(counts[1]) == 2  # claim them all; record them all sent
+    assert len(smtp_server.messages) == 5
+    assert all(_email(db, email_id).state == "sent" for email_id in ids)
+
+
+def test_in_a_batch_a_refused_email_is_retried_and_the_others_are_sent(db, smtp_server):
+    with transaction():
+        ids = [queue_email(f"cat{n}@example.test", "welcome", "en", name=f"Cat {n}").id for n in range(3)]
+    smtp_server.refuse(1)
+    results = notifications.deliver_emails(ids)
+    assert [results[email_id].state for email_id in ids] == ["retrying", "sent", "sent"]
+    assert [_email(db, email_id).state for email_id in ids] == ["retrying", "sent", "sent"]
+    # Tried again (its retry's wake-up): the refused one goes, the others are not sent twice.
+    assert [notifications.deliver_emails(ids)[email_id].state for email_id in ids] == ["sent"] * 3
+    assert sorted(m["To"] for m in smtp_server.messages) == [f"cat{n}@example.test" for n in range(3)]
