@@ -265,7 +265,7 @@ def _own_charge(visitor) -> int:
     """A charge on the visitor's statement if they are a client (else on a new client's)."""
     client = visitor if visitor and visitor.role == "client" else factories.user("client")
     return client_billing.charge_order({"order_id": 900_000 + next(_seq), "client_id": client.id,
-                                        "price_cents": 1_000, "outcome": "completed"}).id
+                                        "price_cents": 1_000, "outcome": "completed"})
 def _replay():
     """A replay of last week's (no) orders with a fresh draft."""
     from datetime import timedelta

@@ -11,7 +11,7 @@ from portal import clock, ledger
 from portal.client_billing.loyalty import loyalty_discount_percent, paid_total
 from portal.client_billing.models import Charge, Invoice, on_its_invoice
 from portal.client_billing.weeks import BILLING_WEEKS, billing_week
-from portal.db import db, transaction
+from portal.db import db, insert_once, insert_select_once, transaction
 from portal.errors import NotFound
 from portal.i18n import lazy_gettext as _l
 from portal.money import Money
@@ -24,11 +24,12 @@ CHARGED_OUTCOMES = ("completed", "cancelled")
 FIRST_TRY_GRACE = timedelta(hours=6)
 
 
-def charge_order(payload: dict) -> Charge | None:
-    """``order.finished``: charge a completed or cancelled order, once per order.
+def charge_order(payload: dict) -> int | None:
+    """``order.finished``: charge a completed or cancelled order, once per order; the
+    charge's id.
 
     The price less the loyalty discount the client has at this moment (BI-1). A second
-    delivery finds the order's charge (unique) and writes nothing.
+    delivery finds the order's charge (unique), writes nothing and returns None.
     """
     if payload["outcome"] not in CHARGED_OUTCOMES:
         return None
@@ -37,7 +38,7 @@ def charge_order(payload: dict) -> Charge | None:
         percent = loyalty_discount_percent(paid_total(client_id))
         discount = price.percent(percent)
         amount = price - discount
-        charge_id = ledger.insert_once(
+        charge_id = insert_once(
             Charge.__table__, ["order_id"], order_id=order_id, client_id=client_id,
             outcome=payload["outcome"], price_cents=price.cents, discount_percent=percent,
             discount_cents=discount.cents, amount_cents=amount.cents, charged_at=clock.now(),
@@ -50,7 +51,7 @@ def charge_order(payload: dict) -> Charge | None:
             (ledger.DISCOUNTS, discount),
             (ledger.REVENUE, -price),
         ], memo=f"order {order_id}")
-    return db.session.get(Charge, charge_id)
+    return charge_id
 
 
 def charge_key(order_id: int) -> str:
@@ -101,7 +102,7 @@ def issue_weekly_invoices(week_key: str, cutoff: datetime | None = None) -> list
     with transaction():
         _lock_week(week_key, shared=False)
         _carry_credits_over(week_key)
-        ledger.insert_select_once(
+        insert_select_once(
             Invoice.__table__,
             ["client_id", "week_key", "amount_cents", "charge_count", "state", "tries", "issued_at",
              "next_try_at", "batch"],

@@ -12,11 +12,10 @@ from typing import Callable
 
 from sqlalchemy import Select, case, func, literal, or_, select, update
 from sqlalchemy import event as sa_event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 
 from portal import clock, logs
-from portal.db import UTCDateTime, db, locked
+from portal.db import UTCDateTime, db, locked, upsert
 from portal.paging import capped_count
 from portal.events.models import HandledEvent, OutboxEvent
 
@@ -113,9 +112,8 @@ def claim(event_id: str, handler: str) -> OutboxEvent | None:
     ev = session.get(OutboxEvent, event_id)
     if ev is None:
         return None
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     insert = (
-        dialect.insert(HandledEvent.__table__)
+        upsert(HandledEvent.__table__)
         .values(event_id=event_id, handler=handler, handled_at=clock.now())
         .on_conflict_do_nothing()
         .returning(HandledEvent.id)
@@ -134,10 +132,9 @@ def claim_all(event_id: str, handlers: list[str]) -> set[str]:
     if not handlers:
         return set()
     session = db.session
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     now = clock.now()
     insert = (
-        dialect.insert(HandledEvent.__table__)
+        upsert(HandledEvent.__table__)
         .values([{"event_id": event_id, "handler": h, "handled_at": now} for h in handlers])
         .on_conflict_do_nothing()
         .returning(HandledEvent.handler)

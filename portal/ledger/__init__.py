@@ -15,12 +15,11 @@ from portal.ledger.providers import (
     DECLINED, ERROR, SUCCEEDED, Outcome, OutcomeUnknown, Provider, Sandbox, call_once, sandbox_token,
     script_next_calls,
 )
-from portal.ledger.sql import insert_once, insert_select_once
 
 __all__ = [
     "BANK", "BONUSES", "CORRECTIONS", "DECLINED", "DISCOUNTS", "ERROR", "FINES", "REVENUE", "SUCCEEDED",
     "UNKNOWN_RETRY_AFTER", "WORKER_COSTS", "Account", "begin_try", "end_try", "Entry", "call_once", "Outcome", "OutcomeUnknown", "Posting", "Provider",
     "NewEntry", "Sandbox", "StatementLine", "Unbalanced", "balance", "balance_query", "balances", "client_account", "entry_amounts",
-    "insert_once", "insert_select_once", "post", "post_many", "sandbox_token", "script_next_calls",
+    "post", "post_many", "sandbox_token", "script_next_calls",
     "total_of_all_postings", "unbalanced_entries", "worker_account",
 ]

@@ -8,9 +8,8 @@ from datetime import datetime
 from sqlalchemy import Select, func, select
 
 from portal import clock
-from portal.db import db, transaction
+from portal.db import db, transaction, upsert
 from portal.ledger.models import Account, Entry, Posting
-from portal.ledger.sql import upsert
 from portal.money import Money
 
 # The house's own accounts. Clients' and workers' accounts are ``client:<id>``, ``worker:<id>``.

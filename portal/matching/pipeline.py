@@ -12,11 +12,10 @@ import heapq
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import clock
-from portal.db import db, locked, transaction
+from portal.db import db, locked, transaction, upsert
 from portal.errors import NotFound
 from portal.i18n import lazy_gettext as _l
 from portal.matching.models import MatchRecord, Pipeline, PipelineStep
@@ -65,10 +64,9 @@ def _load(lock: bool) -> Pipeline | None:
 
 def _seed_default() -> None:
     """Create the default pipeline; a concurrent first use that wins the race is left alone."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     with transaction():
         created = db.session.execute(
-            dialect.insert(Pipeline.__table__).on_conflict_do_nothing()
+            upsert(Pipeline.__table__).on_conflict_do_nothing()
             .values(name=PIPELINE_NAME, version=1, updated_at=clock.now())
             .returning(Pipeline.__table__.c.id)
         ).scalar()

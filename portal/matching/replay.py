@@ -21,10 +21,9 @@ import statistics
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from portal import clock, runs
-from portal.db import db, transaction
+from portal.db import db, transaction, upsert
 from portal.errors import DomainError, NotFound
 from portal.i18n import lazy_gettext as _l
 from portal.matching.drafts import Snapshot
@@ -113,9 +112,8 @@ def keep_results(replay_id: int, rows: list[dict]) -> None:
     """Keep a batch of replayed requests; a batch done again after a take-over adds nothing."""
     if not rows:
         return
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     with transaction():
-        db.session.execute(dialect.insert(ReplayResult.__table__).on_conflict_do_nothing(
+        db.session.execute(upsert(ReplayResult.__table__).on_conflict_do_nothing(
             index_elements=["replay_id", "position"]), [{"replay_id": replay_id, **row} for row in rows])
 
 

@@ -102,6 +102,8 @@ def _transition(order: Order, to: str, kind: str, by: User | None, note: str = "
     entry = _note(order, kind, by, note)
     entry.from_state, entry.to_state = order.state, to
     order.state = to
+    if to in FINAL_STATES:
+        order.finished_at = entry.at  # in the same UPDATE as the state
     try:
         db.session.flush()
     except StaleDataError:
@@ -113,7 +115,6 @@ def _transition(order: Order, to: str, kind: str, by: User | None, note: str = "
 
 def _finished(order: Order, outcome: str) -> None:
     """``order.finished`` for billing, bets and quality control: once per order, in this transaction."""
-    order.finished_at = clock.now()
     publish("order.finished", _payload(order) | {"outcome": outcome,
                                                  "finished_at": order.finished_at.isoformat()})
 
@@ -376,16 +377,16 @@ def _store_photo(order: Order, kind: str, raw: bytes, by: User) -> OrderPhoto:
 
 
 def _used_before(clean) -> bool:
-    """The same bytes, the same pixels, or a picture whose hash is within a few bits of this one's."""
-    if db.session.scalar(select(exists().where(
-            or_(OrderPhoto.sha256 == clean.sha256, OrderPhoto.pixels_sha256 == clean.pixels_sha256)))):
-        return True
+    """The same bytes, the same pixels, or a picture whose hash is within a few bits of this
+    one's (one query: the identical ones and the near candidates together)."""
+    same = or_(OrderPhoto.sha256 == clean.sha256, OrderPhoto.pixels_sha256 == clean.pixels_sha256)
     if clean.dhash is None:
-        return False
+        return db.session.scalar(select(exists().where(same)))
     q1, q2, q3, q4 = hash_bands(clean.dhash)
-    near = db.session.scalars(select(OrderPhoto.dhash).where(or_(
-        OrderPhoto.dhash_q1 == q1, OrderPhoto.dhash_q2 == q2, OrderPhoto.dhash_q3 == q3, OrderPhoto.dhash_q4 == q4)))
-    return any(same_picture(clean.dhash, other) for other in near)
+    rows = db.session.execute(select(OrderPhoto.dhash, same).where(or_(
+        same, OrderPhoto.dhash_q1 == q1, OrderPhoto.dhash_q2 == q2, OrderPhoto.dhash_q3 == q3,
+        OrderPhoto.dhash_q4 == q4)))
+    return any(identical or same_picture(clean.dhash, other) for other, identical in rows)
 
 
 # --- what other contexts tell the order ---------------------------------------------------
@@ -446,7 +447,6 @@ def expire_unmatched(order_id: int) -> bool:
         if order.state != "awaiting_worker" or order.starts_at > clock.now():
             return False
         _transition(order, "expired", "expired", None)
-        order.finished_at = clock.now()
         publish("order.expired", _payload(order) | {"expired_at": order.finished_at.isoformat()})
         notify.no_worker_found(order)
     return True

@@ -10,9 +10,8 @@ the table from it (bulk-loaded data such as the benchmark's, or a repair).
 from __future__ import annotations
 
 from sqlalchemy import case, delete, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from portal.db import db
+from portal.db import db, upsert
 from portal.orders.models import FINAL_STATES, Feedback, Order, WorkerRecord
 
 COUNTERS = ("completed", "failed", "cancelled", "disputes", "rating_sum", "rating_count")
@@ -38,9 +37,8 @@ def count_feedback(order: Order, kind: str, stars: int | None) -> None:
 def _add(worker_id: int, **deltas: int) -> None:
     """Add to the worker's counters in one statement: the row is created on the first count,
     and concurrent additions for the same worker both land (the database adds, not Python)."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     table = WorkerRecord.__table__
-    statement = dialect.insert(table).values(
+    statement = upsert(table).values(
         worker_id=worker_id, **{name: deltas.get(name, 0) for name in COUNTERS})
     db.session.execute(statement.on_conflict_do_update(
         index_elements=[table.c.worker_id],

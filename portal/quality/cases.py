@@ -15,7 +15,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock, notifications, people
-from portal.db import db, locked, locked_or_new, transaction
+from portal.db import db, locked, locked_or_new, transaction, upsert
 from portal.errors import Conflict, DomainError, NotFound
 from portal.i18n import lazy_gettext as _l
 from portal.i18n import lazy_ngettext
@@ -56,15 +56,12 @@ def record_finished(payload: dict) -> Case | None:
     """``order.finished``: remember the order for checks; a cancelled or failed one opens a case."""
     with transaction():
         order_id = payload["order_id"]
-        if db.session.get(FinishedOrder, order_id) is None:
-            try:
-                with db.session.begin_nested():
-                    db.session.add(FinishedOrder(
-                        order_id=order_id, outcome=payload["outcome"], client_id=payload["client_id"],
-                        worker_id=payload.get("worker_id"), service_type=payload["service_type"],
-                        finished_at=datetime.fromisoformat(payload["finished_at"])))
-            except IntegrityError:
-                pass  # the same news delivered twice at once
+        # Once, in one statement: the same news delivered twice (even at once) adds nothing.
+        db.session.execute(upsert(FinishedOrder.__table__).values(
+            order_id=order_id, outcome=payload["outcome"], client_id=payload["client_id"],
+            worker_id=payload.get("worker_id"), service_type=payload["service_type"],
+            finished_at=datetime.fromisoformat(payload["finished_at"]),
+        ).on_conflict_do_nothing(index_elements=["order_id"]))
         if payload["outcome"] in BAD_ENDS:
             return _open_case(order_id, payload["outcome"], payload)
     return None

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, exists, func, literal, select, union_all, update
 
 from portal import clock, ledger, notifications, people
-from portal.db import add_once, db, locked, transaction
+from portal.db import add_once, db, insert_once, insert_select_once, locked, transaction
 from portal.errors import DomainError, Forbidden, NotFound
 from portal.i18n import lazy_gettext as _l
 from portal.ledger import SUCCEEDED, Outcome
@@ -30,9 +30,10 @@ def provider() -> ledger.Provider:
     return _provider
 
 
-def record_order(payload: dict) -> Line | None:
+def record_order(payload: dict) -> int | None:
     """``order.finished``: completed → 60 % of the list price earned; failed → a 40 CU fine;
-    cancelled → nothing. Once per order (unique), however often the event comes."""
+    cancelled → nothing. Once per order (unique), however often the event comes: the new
+    line's id, or None."""
     outcome, worker_id, order_id = payload["outcome"], payload.get("worker_id"), payload["order_id"]
     if worker_id is None or outcome not in ("completed", "failed"):
         return None
@@ -43,13 +44,13 @@ def record_order(payload: dict) -> Line | None:
         kind, amount = "fine", -FINE
         lines = [(ledger.worker_account(worker_id), FINE), (ledger.FINES, -FINE)]
     with transaction():
-        line_id = ledger.insert_once(Line.__table__, ["order_id"], worker_id=worker_id, kind=kind,
+        line_id = insert_once(Line.__table__, ["order_id"], worker_id=worker_id, kind=kind,
                                      amount_cents=amount.cents, order_id=order_id, reason="",
                                      booked_at=clock.now())
         if line_id is None:
             return None
         ledger.post(f"{kind}:order:{order_id}", kind, lines, memo=f"order {order_id}")
-    return db.session.get(Line, line_id)
+    return line_id
 
 
 def give_bonus(worker_id: int, amount: Money, reason: str, by, submission_key: str | None = None) -> Line:
@@ -140,7 +141,7 @@ def create_payouts(month_key: str, previous_key: str, cutoff: datetime) -> list[
         .where(Payout.month_key == previous_key, Payout.carry_out_cents < 0),
     ).subquery()
     with transaction():
-        ledger.insert_select_once(
+        insert_select_once(
             Payout.__table__,
             ["worker_id", "month_key", "carried_in_cents", "earned_cents", "bonuses_cents", "fines_cents",
              "amount_cents", "carry_out_cents", "state", "tries", "created_at", "next_try_at", "batch"],
