@@ -5,8 +5,8 @@ that calls ``portal.<context>``. Its work is committed together with its unique
 (event, consumer) record, so a second delivery does nothing.
 
 The relay sends one message per commit (``handle_events``; the sweep, one per event):
-every consumer of an event runs in one transaction, which confirms the event too (one
-commit instead of one per consumer; measured in ``bench/finished.py``). Should any consumer fail, that
+every consumer of its events runs in one transaction, which confirms the events too (one
+commit instead of one per consumer and event; measured in ``bench/finished.py``). Should any consumer fail, that
 transaction is rolled back whole and each consumer gets a message of its own, run in its
 own transaction and retried with backoff by Dramatiq alone: a failure is isolated from
 the others' effects from then on.
@@ -84,7 +84,7 @@ def _then_afterwards():
 @dramatiq.actor(queue_name="events", max_retries=20)
 def handle_event(event_id: str, consumer_name: str | None = None) -> None:
     """Run every consumer of one event in one transaction (``consumer_name`` None, as the
-    relay sends it), or one consumer alone (after a failure among them)."""
+    sweep sends it), or one consumer alone (after a failure among them)."""
     if consumer_name is not None:
         _handle_alone(event_id, consumer_name)
         return
@@ -97,31 +97,36 @@ def handle_event(event_id: str, consumer_name: str | None = None) -> None:
 
 @dramatiq.actor(queue_name="events", max_retries=20)
 def handle_events(event_ids: list[str]) -> None:
-    """The events one commit published, in one message, one after another, each as
-    ``handle_event`` runs it. Ending an order publishes the order's event and its emails':
-    one message for them all, instead of one each, halved a finished order's messages
-    (bench/finished.py). A retry of this message skips the events already done."""
-    for event_id in event_ids:
-        handle_event.fn(event_id)
+    """The events one commit published, in one message and one transaction (ending an order
+    publishes the order's event and its emails': one message and one commit for them all
+    instead of one each; bench/finished.py). Should a consumer fail, each event goes on as
+    ``handle_event`` runs it, in a transaction of its own."""
+    try:
+        handle_together(*event_ids)
+    except Exception:  # noqa: BLE001 - rolled back; each event is handled on its own
+        log.warning("events %s: a consumer failed; each event goes on alone", event_ids, exc_info=True)
+        for event_id in event_ids:
+            handle_event.fn(event_id)
 
 
-def handle_together(event_id: str) -> int:
-    """Run every consumer of the event that has not handled it yet, in one transaction that
-    also confirms the event; returns how many ran. Raises (with nothing written) if one fails.
+def handle_together(*event_ids: str) -> int:
+    """Run every consumer of these events that has not handled them yet, in one transaction
+    that also confirms the events; returns how many ran. Raises (with nothing written) if
+    one fails.
 
     Their records are claimed first, in one insert: a consumer running alone at the same
     moment (a retry) is waited for and then left out, so nothing is done twice.
     """
     with _then_afterwards(), transaction():
-        ev = db.session.get(events.OutboxEvent, event_id)
-        if ev is None or ev.done_at is not None:
+        pending = events.undone(list(event_ids))
+        if not pending:
             return 0
-        names = consumers_of(ev.name)
-        todo = events.claim_all(event_id, names)
-        for name in names:
-            if name in todo:
-                _consumers[name].fn(ev.payload, event_id=event_id)
-        events.mark_done(event_id)
+        todo = events.claim_all([(ev.id, name) for ev in pending for name in consumers_of(ev.name)])
+        for ev in pending:
+            for name in consumers_of(ev.name):
+                if (ev.id, name) in todo:
+                    _consumers[name].fn(ev.payload, event_id=ev.id)
+        events.mark_done([ev.id for ev in pending])
     return len(todo)
 
 

@@ -10,33 +10,39 @@ from portal import notifications
 
 @consumer("email.queued")
 def send_queued_email(payload: dict, event_id: str) -> None:
-    """A new email: delivered in this same message, once the event's transaction has committed.
+    """A new email: claimed in the event's transaction, and sent in this same message once
+    that has committed.
 
-    Not inside it: a delivery commits its own steps and must not hold that transaction open
-    while the SMTP server talks. Not in a message of its own either: that message cost as
-    much as the delivery's bookkeeping (bench/finished.py). Should this message die before
-    the delivery, the sweep finds the email still queued (``emails_due``) and delivers it.
+    Not inside it: the transaction must not stay open while the SMTP server talks. Not in a
+    message of its own either: that message cost as much as the delivery's bookkeeping
+    (bench/finished.py). Should this message die before the delivery, the email waits
+    "sending" for its lease (``SENDING_LEASE``), and the sweep then delivers it.
     """
-    email_ids = [payload["email_id"]]
-    afterwards(lambda: deliver_now(email_ids))
+    claimed = notifications.claim_emails([payload["email_id"]])
+    afterwards(lambda: _send(claimed))
 
 
 @consumer("emails.queued")
 def send_queued_emails(payload: dict, event_id: str) -> None:
     """The emails one transaction queued (an ended order's to its client and its worker, a
-    chunk of the weekly run's outcomes): delivered together in this same message once its
-    transaction has committed, over this thread's SMTP connection. An email not reached
-    (the message died) is found still queued by the emails' sweep, as a single one would be."""
-    email_ids = list(payload["email_ids"])
-    afterwards(lambda: deliver_now(email_ids))
+    chunk of the weekly run's outcomes): claimed in the event's transaction, and sent in this
+    same message once that has committed, over this thread's SMTP connection. An email not
+    reached (the message died) is found by the emails' sweep, as a single one would be."""
+    claimed = notifications.claim_emails(list(payload["email_ids"]))
+    afterwards(lambda: _send(claimed))
 
 
-def deliver_now(email_ids: list[int]) -> None:
-    """Try to send these emails; one the server refused wakes up again when its retry is due.
+def _send(claimed: list) -> None:
+    """Send the emails claimed in the event's transaction, now that it has committed."""
+    _wake_for_retries(notifications.send_claimed(claimed))
+
+
+def _wake_for_retries(results: dict) -> None:
+    """An email the server refused wakes up again when its retry is due.
 
     The sweep (jobs.relay) also wakes due emails, in case this wake-up is lost.
     """
-    for email_id, result in notifications.deliver_emails(email_ids).items():
+    for email_id, result in results.items():
         if result.retry_in is not None:
             deliver.send_with_options(args=(email_id,), delay=int(result.retry_in.total_seconds() * 1000))
 
@@ -52,4 +58,4 @@ class SmtpConnections(dramatiq.Middleware):
 @dramatiq.actor(queue_name="email", max_retries=3)
 def deliver(email_id: int) -> None:
     """Try to send one email (a retry, or one the sweep found waiting)."""
-    deliver_now([email_id])
+    _wake_for_retries(notifications.deliver_emails([email_id]))

@@ -26,6 +26,7 @@ __all__ = [
     "on_commit",
     "claim",
     "claim_all",
+    "undone",
     "mark_done",
     "mark_done_if_complete",
     "due_for_resend",
@@ -121,31 +122,38 @@ def claim(event_id: str, handler: str) -> OutboxEvent | None:
     return ev if session.execute(insert).scalar() is not None else None
 
 
-def claim_all(event_id: str, handlers: list[str]) -> set[str]:
-    """Start handling ``event_id`` by every one of ``handlers`` at once, in the current
-    transaction: one multi-row insert of their (event, handler) rows. Returns the handlers
-    that had not handled it yet (the rows this call inserted).
+def undone(event_ids: list[str]) -> list[OutboxEvent]:
+    """Those of these events not done yet, in the order given (one query)."""
+    found = {ev.id: ev for ev in db.session.scalars(
+        select(OutboxEvent).where(OutboxEvent.id.in_(event_ids), OutboxEvent.done_at.is_(None)))}
+    return [found[event_id] for event_id in event_ids if event_id in found]
+
+
+def claim_all(claims: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Start handling events by handlers, ``(event_id, handler)`` pairs, all at once in the
+    current transaction: one multi-row insert of their rows. Returns the pairs that had not
+    been handled yet (the rows this call inserted).
 
     A handler running alone (``claim``) at the same moment holds its row: this insert waits
-    for that transaction, then leaves the handler out if it committed.
+    for that transaction, then leaves the pair out if it committed. The rows go in one
+    order, so two such inserts never wait on each other crosswise.
     """
-    if not handlers:
+    if not claims:
         return set()
-    session = db.session
     now = clock.now()
     insert = (
         upsert(HandledEvent.__table__)
-        .values([{"event_id": event_id, "handler": h, "handled_at": now} for h in handlers])
+        .values([{"event_id": event_id, "handler": handler, "handled_at": now} for event_id, handler in sorted(claims)])
         .on_conflict_do_nothing()
-        .returning(HandledEvent.handler)
+        .returning(HandledEvent.event_id, HandledEvent.handler)
     )
-    return set(session.execute(insert).scalars())
+    return {(event_id, handler) for event_id, handler in db.session.execute(insert)}
 
 
-def mark_done(event_id: str) -> None:
-    """Confirm the event: the caller has every one of its handlers' rows in this transaction."""
+def mark_done(event_ids: list[str]) -> None:
+    """Confirm the events: the caller has every one of their handlers' rows in this transaction."""
     db.session.execute(
-        update(OutboxEvent).where(OutboxEvent.id == event_id, OutboxEvent.done_at.is_(None))
+        update(OutboxEvent).where(OutboxEvent.id.in_(event_ids), OutboxEvent.done_at.is_(None))
         .values(done_at=clock.now())
     )
 

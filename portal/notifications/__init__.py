@@ -10,6 +10,8 @@ from portal.notifications.sending import (
     emails_by_state,
     deliver_email,
     deliver_emails,
+    claim_emails,
+    send_claimed,
     emails_due,
     get_email,
     list_emails,
@@ -19,7 +21,7 @@ from portal.notifications.sending import (
 )
 
 __all__ = [
-    "EMAIL_STATES", "Email", "MAX_ATTEMPTS", "Delivery", "close_smtp_connection", "counts_by_state", "emails_by_state", "deliver_email", "deliver_emails",
+    "EMAIL_STATES", "Email", "MAX_ATTEMPTS", "Delivery", "close_smtp_connection", "counts_by_state", "emails_by_state", "deliver_email", "deliver_emails", "claim_emails", "send_claimed",
     "emails_due", "get_email", "list_emails", "queue_email", "queued_together", "render_email",
     "failed_emails", "retry_failed", "discard_failed",
 ]

@@ -144,14 +144,35 @@ def deliver_emails(email_ids: list[int]) -> dict[int, Delivery]:
     what each try came to. Only one call sends an email, however many run at once.
 
     Call it outside a transaction: the emails are claimed ("sending") and committed first,
-    so no database lock is held while the SMTP server is talking. Those sent are recorded
-    together at the end, in one statement: two statements for the batch, not two per email.
+    so no database lock is held while the SMTP server is talking.
+    """
+    with transaction():
+        claimed = claim_emails(email_ids)
+    results = send_claimed(claimed)
+    return results | _states([email_id for email_id in email_ids if email_id not in results])
+
+
+def claim_emails(email_ids: list[int]) -> list:
+    """In the current transaction: claim those of these emails that are due for one try (not
+    those sent, or being sent), for ``send_claimed`` to send once it has committed. Without
+    an SMTP server they are kept for the mail viewer instead, and nothing is left to send.
+
+    A consumer claims its emails in its own transaction: one commit fewer per batch. Should
+    its worker die before sending them, they wait "sending" for the lease, then the sweep's
+    retry, as a try that was interrupted does.
     """
     if not current_app.config["SMTP_HOST"]:
-        return _keep(email_ids)
+        _keep(email_ids)
+        return []
+    return _claim(email_ids)
+
+
+def send_claimed(claimed: list) -> dict[int, Delivery]:
+    """Send the claimed emails, one after another; those sent are recorded together at the
+    end, in one statement: two statements for a batch with the claim, not two per email."""
     results: dict[int, Delivery] = {}
     sent = []
-    for row in _claim(email_ids):
+    for row in claimed:
         try:
             _smtp_send(_message(row))
         except (smtplib.SMTPException, OSError) as exc:
@@ -166,7 +187,7 @@ def deliver_emails(email_ids: list[int]) -> dict[int, Delivery]:
                 .execution_options(synchronize_session=False)
             )
         results.update((email_id, Delivery("sent")) for email_id in sent)
-    return results | _states([email_id for email_id in email_ids if email_id not in results])
+    return results
 
 
 def _claimable(now):
@@ -174,17 +195,14 @@ def _claimable(now):
                (Email.state == "sending") & (Email.next_attempt_at <= now))
 
 
-def _keep(email_ids: list[int]) -> dict[int, Delivery]:
+def _keep(email_ids: list[int]) -> None:
     """No SMTP server: the emails stay in the database for the mail viewer."""
     now = clock.now()
-    with transaction():
-        kept = set(db.session.scalars(
-            update(Email).where(Email.id.in_(email_ids), _claimable(now))
-            .values(state="kept", sent_at=now, next_attempt_at=None)
-            .returning(Email.id)
-            .execution_options(synchronize_session=False)
-        ))
-    return {email_id: Delivery("kept") for email_id in kept} | _states([e for e in email_ids if e not in kept])
+    db.session.execute(
+        update(Email).where(Email.id.in_(email_ids), _claimable(now))
+        .values(state="kept", sent_at=now, next_attempt_at=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 # What ``_message`` reads of an email.
@@ -193,22 +211,21 @@ _MESSAGE_COLUMNS = (Email.id, Email.to, Email.subject, Email.text_body, Email.ht
 
 
 def _claim(email_ids: list[int]) -> list:
-    """Mark those of the emails that are due "sending" for one try (not those sent, or
-    being sent); what their messages need, in the order asked.
+    """Mark those of the emails that are due "sending" for one try; what their messages
+    need, in the order asked.
 
     The conditional UPDATE is the lock: on PostgreSQL a concurrent claim waits for the rows
     and then no longer matches; on SQLite writers are serialised anyway.
     """
     now = clock.now()
-    with transaction():
-        # What the messages need comes back from the claim itself (RETURNING): reading the
-        # rows again was a second statement, a sixth of an email's delivery.
-        claimed = {row.id: row for row in db.session.execute(
-            update(Email).where(Email.id.in_(email_ids), _claimable(now))
-            .values(state="sending", attempts=Email.attempts + 1, next_attempt_at=now + SENDING_LEASE)
-            .returning(*_MESSAGE_COLUMNS)
-            .execution_options(synchronize_session=False)
-        )}
+    # What the messages need comes back from the claim itself (RETURNING): reading the rows
+    # again was a second statement, a sixth of an email's delivery.
+    claimed = {row.id: row for row in db.session.execute(
+        update(Email).where(Email.id.in_(email_ids), _claimable(now))
+        .values(state="sending", attempts=Email.attempts + 1, next_attempt_at=now + SENDING_LEASE)
+        .returning(*_MESSAGE_COLUMNS)
+        .execution_options(synchronize_session=False)
+    )}
     return [claimed[email_id] for email_id in email_ids if email_id in claimed]
 
 
