@@ -15,7 +15,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from portal import clock, logs
-from portal.db import UTCDateTime, db, locked, upsert
+from portal.db import UTCDateTime, db, insert_new, locked
 from portal.paging import capped_count
 from portal.events.models import HandledEvent, OutboxEvent
 
@@ -113,13 +113,9 @@ def claim(event_id: str, handler: str) -> OutboxEvent | None:
     ev = session.get(OutboxEvent, event_id)
     if ev is None:
         return None
-    insert = (
-        upsert(HandledEvent.__table__)
-        .values(event_id=event_id, handler=handler, handled_at=clock.now())
-        .on_conflict_do_nothing()
-        .returning(HandledEvent.id)
-    )
-    return ev if session.execute(insert).scalar() is not None else None
+    claimed = insert_new(HandledEvent.__table__, [{"event_id": event_id, "handler": handler, "handled_at": clock.now()}],
+                         returning=["id"]).scalar()
+    return ev if claimed is not None else None
 
 
 def undone(event_ids: list[str]) -> list[OutboxEvent]:
@@ -141,13 +137,10 @@ def claim_all(claims: list[tuple[str, str]]) -> set[tuple[str, str]]:
     if not claims:
         return set()
     now = clock.now()
-    insert = (
-        upsert(HandledEvent.__table__)
-        .values([{"event_id": event_id, "handler": handler, "handled_at": now} for event_id, handler in sorted(claims)])
-        .on_conflict_do_nothing()
-        .returning(HandledEvent.event_id, HandledEvent.handler)
-    )
-    return {(event_id, handler) for event_id, handler in db.session.execute(insert)}
+    inserted = insert_new(HandledEvent.__table__, [{"event_id": event_id, "handler": handler, "handled_at": now}
+                                                   for event_id, handler in sorted(claims)],
+                          returning=["event_id", "handler"])
+    return {(event_id, handler) for event_id, handler in inserted}
 
 
 def mark_done(event_ids: list[str]) -> None:

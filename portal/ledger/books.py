@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Select, func, select
 
 from portal import clock
-from portal.db import db, transaction, upsert
+from portal.db import db, insert_new, transaction
 from portal.ledger.models import Account, Entry, Posting
 from portal.money import Money
 
@@ -91,11 +91,9 @@ def post_many(entries: list[NewEntry], at: datetime | None = None) -> dict[str, 
         return {}
     booked_at = at or clock.now()
     with transaction():
-        written = dict(db.session.execute(
-            upsert(Entry.__table__).values([dict(key=entry.key, kind=entry.kind, memo=entry.memo, booked_at=booked_at)
-                                            for entry, _ in checked])
-            .on_conflict_do_nothing(index_elements=["key"]).returning(Entry.__table__.c.key, Entry.__table__.c.id)
-        ).all())
+        written = dict(insert_new(Entry.__table__, [dict(key=entry.key, kind=entry.kind, memo=entry.memo,
+                                                         booked_at=booked_at) for entry, _ in checked],
+                                  conflict=["key"], returning=["key", "id"]).all())
         if written:
             ids = _account_ids({line.account for entry, lines in checked if entry.key in written for line in lines})
             db.session.execute(Posting.__table__.insert(), [
@@ -111,9 +109,8 @@ def _account_ids(codes: set[str]) -> dict[str, int]:
     missing = codes - set(existing)
     if not missing:
         return existing
-    db.session.execute(upsert(Account.__table__).values([dict(code=code, kind=code.split(":")[0])
-                                                         for code in sorted(missing)])
-                       .on_conflict_do_nothing(index_elements=["code"]))
+    insert_new(Account.__table__, [dict(code=code, kind=code.split(":")[0]) for code in sorted(missing)],
+               conflict=["code"])
     return _existing(codes)
 
 

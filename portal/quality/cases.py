@@ -15,7 +15,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal import clock, notifications, people
-from portal.db import db, locked, locked_or_new, transaction, upsert
+from portal.db import db, insert_new, locked, locked_or_new, transaction
 from portal.errors import Conflict, DomainError, NotFound
 from portal.i18n import lazy_gettext as _l
 from portal.i18n import lazy_ngettext
@@ -57,11 +57,11 @@ def record_finished(payload: dict) -> Case | None:
     with transaction():
         order_id = payload["order_id"]
         # Once, in one statement: the same news delivered twice (even at once) adds nothing.
-        db.session.execute(upsert(FinishedOrder.__table__).values(
-            order_id=order_id, outcome=payload["outcome"], client_id=payload["client_id"],
-            worker_id=payload.get("worker_id"), service_type=payload["service_type"],
-            finished_at=datetime.fromisoformat(payload["finished_at"]),
-        ).on_conflict_do_nothing(index_elements=["order_id"]))
+        insert_new(FinishedOrder.__table__, [{
+            "order_id": order_id, "outcome": payload["outcome"], "client_id": payload["client_id"],
+            "worker_id": payload.get("worker_id"), "service_type": payload["service_type"],
+            "finished_at": datetime.fromisoformat(payload["finished_at"]),
+        }], conflict=["order_id"])
         if payload["outcome"] in BAD_ENDS:
             return _open_case(order_id, payload["outcome"], payload)
     return None
