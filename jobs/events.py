@@ -6,10 +6,10 @@ that calls ``portal.<context>``. Its work is committed together with its unique
 
 The relay sends one message per commit (``handle_events``; the sweep, one per event):
 every consumer of its events runs in one transaction, which confirms the events too (one
-commit instead of one per consumer and event; measured in ``bench/finished.py``). Should any consumer fail, that
-transaction is rolled back whole and each consumer gets a message of its own, run in its
-own transaction and retried with backoff by Dramatiq alone: a failure is isolated from
-the others' effects from then on.
+commit instead of one per consumer and event; measured in ``bench/finished.py``). Should
+any consumer fail, that transaction is rolled back whole; each event is tried alone, and
+then each of its consumers gets a message of its own, run in its own transaction and
+retried with backoff by Dramatiq alone: a failure is isolated from the others' effects.
 """
 
 from __future__ import annotations
