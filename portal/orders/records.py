@@ -9,9 +9,11 @@ the table from it (bulk-loaded data such as the benchmark's, or a repair).
 
 from __future__ import annotations
 
-from sqlalchemy import case, delete, func, insert, select
+from functools import lru_cache
 
-from portal.db import db, upsert
+from sqlalchemy import case, delete, func, insert, select, text
+
+from portal.db import db
 from portal.orders.models import FINAL_STATES, Feedback, Order, WorkerRecord
 
 COUNTERS = ("completed", "failed", "cancelled", "disputes", "rating_sum", "rating_count")
@@ -37,13 +39,20 @@ def count_feedback(order: Order, kind: str, stars: int | None) -> None:
 def _add(worker_id: int, **deltas: int) -> None:
     """Add to the worker's counters in one statement: the row is created on the first count,
     and concurrent additions for the same worker both land (the database adds, not Python)."""
-    table = WorkerRecord.__table__
-    statement = upsert(table).values(
-        worker_id=worker_id, **{name: deltas.get(name, 0) for name in COUNTERS})
-    db.session.execute(statement.on_conflict_do_update(
-        index_elements=[table.c.worker_id],
-        set_={name: table.c[name] + statement.excluded[name] for name in deltas},
-    ))
+    db.session.execute(_add_statement(tuple(sorted(deltas))),
+                       {"worker_id": worker_id, **{name: deltas.get(name, 0) for name in COUNTERS}})
+
+
+@lru_cache(maxsize=16)
+def _add_statement(names: tuple[str, ...]):
+    """``_add``'s upsert for these counters, as text kept per process: the dialects'
+    ``ON CONFLICT … DO UPDATE`` has no cache key, so SQLAlchemy compiled it on every order's
+    end (``portal.db.insert_new`` says more)."""
+    table = WorkerRecord.__tablename__
+    columns = ("worker_id", *COUNTERS)
+    added = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in names)
+    return text(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)}) "
+                f"ON CONFLICT (worker_id) DO UPDATE SET {added}")
 
 
 def _count(condition):
