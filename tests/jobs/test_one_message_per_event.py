@@ -190,3 +190,26 @@ def test_the_events_of_one_commit_travel_in_one_message(db, jobs_worker, consume
     assert seen == [0, 1, 2]  # once each, in the order they were published
     wait_for(lambda: _messages_handled("handle_events") == before["handle_events"] + 1, message="the message's line")
     assert _messages_handled("handle_event") == before["handle_event"]
+
+
+def test_a_failing_consumer_in_a_commits_events_holds_back_neither_the_other_events_nor_their_effects(
+        db, jobs_worker, consumers):
+    recovered = threading.Event()
+
+    def flaky(payload, event_id):
+        events.publish("test.flaky", payload)
+        if not recovered.is_set():
+            raise RuntimeError("the consumer's service is down")
+
+    consumers("test.broken")(flaky)
+    consumers("test.happened")(echo_as("calm"))
+    with transaction():  # one commit, one message: the calm event and the broken one
+        calm_id = events.publish("test.happened", {"n": 1}).id
+        broken_id = events.publish("test.broken", {"n": 2}).id
+    wait_for(lambda: is_done(calm_id), message="the calm event done while the other one fails")
+    assert not is_done(broken_id) and effects("flaky") == 0
+    recovered.set()
+    wait_for(lambda: is_done(broken_id), message="the broken event done once its consumer recovers")
+    assert (effects("calm"), effects("flaky")) == (1, 1)
+    assert handled_rows(calm_id) == consumers_of("test.happened")
+    assert handled_rows(broken_id) == consumers_of("test.broken")
