@@ -18,8 +18,7 @@ def send_queued_email(payload: dict, event_id: str) -> None:
     (bench/finished.py). Should this message die before the delivery, the email waits
     "sending" for its lease (``SENDING_LEASE``), and the sweep then delivers it.
     """
-    claimed = notifications.claim_emails([payload["email_id"]])
-    afterwards(lambda: _send(claimed))
+    _claim_and_send_after_commit([payload["email_id"]])
 
 
 @consumer("emails.queued")
@@ -28,13 +27,13 @@ def send_queued_emails(payload: dict, event_id: str) -> None:
     chunk of the weekly run's outcomes): claimed in the event's transaction, and sent in this
     same message once that has committed, over this thread's SMTP connection. An email not
     reached (the message died) is found by the emails' sweep, as a single one would be."""
-    claimed = notifications.claim_emails(list(payload["email_ids"]))
-    afterwards(lambda: _send(claimed))
+    _claim_and_send_after_commit(list(payload["email_ids"]))
 
 
-def _send(claimed: list) -> None:
-    """Send the emails claimed in the event's transaction, now that it has committed."""
-    _wake_for_retries(notifications.send_claimed(claimed))
+def _claim_and_send_after_commit(email_ids: list[int]) -> None:
+    """Claim the emails in the event's transaction; send them once it has committed."""
+    claimed = notifications.claim_emails(email_ids)
+    afterwards(lambda: _wake_for_retries(notifications.send_claimed(claimed)))
 
 
 def _wake_for_retries(results: dict) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 import time
 from contextlib import contextmanager
-from functools import lru_cache
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Iterator
 
 from flask import has_request_context, request
