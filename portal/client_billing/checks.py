@@ -18,19 +18,11 @@ FINDINGS = Words({
 INVOICE_STATES = {"open": N_("being charged"), "paid": N_("paid"), "unpaid": N_("unpaid")}
 
 
-def _posted(*kinds: str):
-    """The debits of each ledger entry of these kinds, by key."""
-    return (select(ledger.Entry.key.label("key"), func.sum(ledger.Posting.amount_cents).label("cents"))
-            .join(ledger.Posting, ledger.Posting.entry_id == ledger.Entry.id)
-            .where(ledger.Entry.kind.in_(kinds), ledger.Posting.amount_cents > 0)
-            .group_by(ledger.Entry.key).subquery())
-
-
 def problems(limit: int = 50) -> list[Message]:
     """What does not balance (codes and amounts, read in the reader's language); an empty list
     when everything does."""
     found: list[Message] = []
-    charges = _posted("charge", "credit")
+    charges = ledger.debits_by_key("charge", "credit")
     # As ``line_key`` names them: a charge by its order, a credit (negative) by its own id.
     key = func.coalesce(literal("charge:order:") + cast(Charge.order_id, String),
                         literal("credit:") + cast(Charge.id, String))
@@ -51,7 +43,7 @@ def problems(limit: int = 50) -> list[Message]:
     ):
         found.append(Message(FINDINGS, "invoice_not_its_charges", {
             "invoice": invoice_id, "amount": money(amount), "total": money(total)}))
-    payments = _posted("payment")
+    payments = ledger.debits_by_key("payment")
     pkey = literal("payment:invoice:") + cast(Invoice.id, String)
     for invoice_id, state, amount, paid in db.session.execute(
         select(Invoice.id, Invoice.state, Invoice.amount_cents, payments.c.cents)

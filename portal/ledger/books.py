@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Subquery, func, select
 
 from portal import clock
 from portal.db import db, insert_new, transaction
@@ -158,6 +158,15 @@ def unbalanced_entries(limit: int = 100) -> list[tuple[str, Money]]:
 
 def total_of_all_postings() -> Money:
     return Money(int(db.session.scalar(select(func.coalesce(func.sum(Posting.amount_cents), 0)))))
+
+
+def debits_by_key(*kinds: str) -> Subquery:
+    """The debits of each entry of these kinds, by key (``key``, ``cents``): what the
+    conservation checks hold each business record's amount against."""
+    return (select(Entry.key.label("key"), func.sum(Posting.amount_cents).label("cents"))
+            .join(Posting, Posting.entry_id == Entry.id)
+            .where(Entry.kind.in_(kinds), Posting.amount_cents > 0)
+            .group_by(Entry.key).subquery())
 
 
 def entry_amounts(keys: list[str], account: str | None = None) -> dict[str, Money]:

@@ -17,18 +17,10 @@ FINDINGS = Words({
 PAYOUT_STATES = {"pending": N_("being paid"), "paid": N_("paid"), "nothing": N_("nothing to pay")}
 
 
-def _debits(*kinds: str):
-    """The debits of each ledger entry of these kinds, by key."""
-    return (select(ledger.Entry.key.label("key"), func.sum(ledger.Posting.amount_cents).label("cents"))
-            .join(ledger.Posting, ledger.Posting.entry_id == ledger.Entry.id)
-            .where(ledger.Entry.kind.in_(kinds), ledger.Posting.amount_cents > 0)
-            .group_by(ledger.Entry.key).subquery())
-
-
 def problems(limit: int = 50) -> list[Message]:
     """What does not balance, as coded findings; an empty list when everything does."""
     found: list[Message] = []
-    lines = _debits("earning", "fine", "bonus", "correction")
+    lines = ledger.debits_by_key("earning", "fine", "bonus", "correction")
     # As ``line_key`` names them: by order, or by the line's own id (bonuses, corrections).
     key = func.coalesce(Line.kind + literal(":order:") + cast(Line.order_id, String),
                         Line.kind + literal(":") + cast(Line.id, String))
@@ -48,7 +40,7 @@ def problems(limit: int = 50) -> list[Message]:
     ):
         found.append(Message(FINDINGS, "payout_not_its_lines", {
             "payout": payout_id, "amount": money(amount), "carry": money(carry), "total": money(total)}))
-    paid = _debits("payout")
+    paid = ledger.debits_by_key("payout")
     pkey = literal("payout:") + cast(Payout.id, String)
     for payout_id, state, amount, posted in db.session.execute(
         select(Payout.id, Payout.state, Payout.amount_cents, paid.c.cents).join(paid, paid.c.key == pkey, isouter=True)
